@@ -1,0 +1,47 @@
+package appservice.delivery;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The database schema, created at startup where it is missing. Plain SQL that H2 and PostgreSQL both
+ * understand, so the same statements serve the embedded default and production.
+ */
+final class Schema {
+
+    private static final List<String> STATEMENTS = List.of(
+            "CREATE SEQUENCE IF NOT EXISTS pending_event_seq START WITH 1 INCREMENT BY 1",
+            "CREATE TABLE IF NOT EXISTS pending_event ("
+                    + " id BIGINT NOT NULL PRIMARY KEY,"
+                    + " as_id VARCHAR(255) NOT NULL,"
+                    + " txn_id BIGINT,"
+                    + " event_json VARCHAR(1048576) NOT NULL,"
+                    + " received_at BIGINT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS pending_event_as_order ON pending_event (as_id, txn_id, id)",
+            "CREATE TABLE IF NOT EXISTS appservice_state ("
+                    + " as_id VARCHAR(255) NOT NULL PRIMARY KEY,"
+                    + " state VARCHAR(16) NOT NULL,"
+                    + " last_txn_id BIGINT NOT NULL,"
+                    + " backoff_step INTEGER NOT NULL,"
+                    + " next_retry_at BIGINT,"
+                    + " down_since BIGINT,"
+                    + " last_error VARCHAR(2000))",
+            "CREATE TABLE IF NOT EXISTS received_message ("
+                    + " message_id VARCHAR(255) NOT NULL PRIMARY KEY,"
+                    + " received_at BIGINT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS received_message_age ON received_message (received_at)");
+
+    private Schema() {
+    }
+
+    static void create(DataSource dataSource) throws SQLException {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            for (String sql : STATEMENTS) {
+                statement.execute(sql);
+            }
+        }
+    }
+}

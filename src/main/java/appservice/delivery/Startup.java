@@ -1,0 +1,101 @@
+package appservice.delivery;
+
+import appservice.delivery.broker.EmbeddedBroker;
+import appservice.delivery.registrations.AppService;
+import appservice.delivery.registrations.InvalidRegistrationException;
+import appservice.delivery.registrations.Registrations;
+import appservice.delivery.sending.Dispatcher;
+import appservice.delivery.transactions.Transactions;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.Resource;
+import jakarta.annotation.sql.DataSourceDefinition;
+import jakarta.ejb.Singleton;
+import jakarta.inject.Inject;
+import jakarta.jms.JMSConnectionFactoryDefinition;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Brings the service up in order: registrations (an invalid file stops the process, having consumed
+ * nothing), the embedded broker, the schema, then a recoverer for every DOWN application service and
+ * a worker for every UP one with work left from before.
+ */
+@Singleton
+@jakarta.ejb.Startup
+@DataSourceDefinition(name = "java:app/jdbc/delivery",
+        className = "${MPCONFIG=delivery.db.datasource-class}",
+        url = "${MPCONFIG=delivery.db.url}",
+        user = "${MPCONFIG=delivery.db.user}",
+        password = "${MPCONFIG=delivery.db.password}",
+        minPoolSize = 0,
+        maxPoolSize = 32,
+        properties = {
+                "fish.payara.is-connection-validation-required=true",
+                "fish.payara.connection-validation-method=auto-commit",
+                "fish.payara.fail-all-connections=true"})
+@JMSConnectionFactoryDefinition(name = "java:app/jms/delivery",
+        interfaceName = "jakarta.jms.ConnectionFactory",
+        resourceAdapter = "artemis-ra",
+        transactional = false)
+public class Startup {
+
+    private static final Logger LOG = Logger.getLogger(Startup.class.getName());
+
+    @Inject
+    Registrations registrations;
+
+    @Inject
+    EmbeddedBroker broker;
+
+    @Inject
+    @ConfigProperty(name = "delivery.broker.embedded", defaultValue = "true")
+    boolean embeddedBroker;
+
+    @Resource(lookup = "java:app/jdbc/delivery")
+    DataSource dataSource;
+
+    @Inject
+    Transactions transactions;
+
+    @Inject
+    Dispatcher dispatcher;
+
+    @PostConstruct
+    void start() {
+        List<AppService> services = loadRegistrationsOrExit();
+        try {
+            if (embeddedBroker) {
+                broker.start();
+            }
+            Schema.create(dataSource);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start: " + e.getMessage(), e);
+        }
+        List<String> ids = services.stream().map(AppService::id).toList();
+        transactions.ensureStates(ids);
+        for (Map.Entry<String, Long> backlog : transactions.pendingCounts().entrySet()) {
+            if (!ids.contains(backlog.getKey())) {
+                LOG.warning("AS " + backlog.getKey() + " is no longer registered; its " + backlog.getValue()
+                        + " pending events are kept and resume if its registration comes back");
+            }
+        }
+        LOG.info("Loaded " + services.size() + " application service registrations from "
+                + registrations.setting() + ": " + ids);
+        dispatcher.sweep();
+    }
+
+    private List<AppService> loadRegistrationsOrExit() {
+        try {
+            return registrations.load();
+        } catch (InvalidRegistrationException e) {
+            LOG.severe("Invalid application service registration: " + e.getMessage()
+                    + " -- stopping without consuming anything");
+            // Exit from another thread: this one is inside the deployment that the shutdown undoes.
+            new Thread(() -> System.exit(2), "exit-on-invalid-registration").start();
+            throw e;
+        }
+    }
+}

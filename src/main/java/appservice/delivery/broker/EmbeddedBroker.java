@@ -1,0 +1,85 @@
+package appservice.delivery.broker;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.logging.Logger;
+import org.apache.activemq.artemis.api.core.QueueConfiguration;
+import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The Artemis broker of the embedded default: in the service's own process, listening where
+ * {@code delivery.broker.url} says so that a homeserver can publish to it, with a persistent, synced
+ * journal under the data directory. Its classes come from the resource adapter archive.
+ */
+@ApplicationScoped
+public class EmbeddedBroker {
+
+    private static final Logger LOG = Logger.getLogger(EmbeddedBroker.class.getName());
+
+    @Inject
+    @ConfigProperty(name = "delivery.broker.url", defaultValue = "tcp://127.0.0.1:61616")
+    String url;
+
+    @Inject
+    @ConfigProperty(name = "delivery.queue", defaultValue = "appservice.events")
+    String queue;
+
+    @Inject
+    @ConfigProperty(name = "delivery.data.dir", defaultValue = "data")
+    String dataDir;
+
+    private EmbeddedActiveMQ broker;
+
+    public void start() throws Exception {
+        Path dir = Path.of(dataDir, "broker").toAbsolutePath();
+        URI uri = URI.create(url);
+        Configuration config = new ConfigurationImpl()
+                .setName("appservice-delivery")
+                .setPersistenceEnabled(true)
+                .setJournalDirectory(dir.resolve("journal").toString())
+                .setBindingsDirectory(dir.resolve("bindings").toString())
+                .setLargeMessagesDirectory(dir.resolve("large-messages").toString())
+                .setPagingDirectory(dir.resolve("paging").toString())
+                .setSecurityEnabled(false)
+                .setJMXManagementEnabled(false)
+                .addAcceptorConfiguration("tcp", "tcp://" + uri.getHost() + ":" + uri.getPort())
+                // Transient failures (database down) must never send a good event to a dead-letter
+                // queue: redeliver with a growing delay, without an attempt limit.
+                .addAddressSetting(queue, new AddressSettings()
+                        .setMaxDeliveryAttempts(-1)
+                        .setRedeliveryDelay(1000)
+                        .setRedeliveryMultiplier(2.0)
+                        .setMaxRedeliveryDelay(60_000))
+                .addQueueConfiguration(QueueConfiguration.of(queue)
+                        .setAddress(queue).setRoutingType(RoutingType.ANYCAST).setDurable(true))
+                .addQueueConfiguration(QueueConfiguration.of(queue + ".DLQ")
+                        .setAddress(queue + ".DLQ").setRoutingType(RoutingType.ANYCAST).setDurable(true));
+        broker = new EmbeddedActiveMQ().setConfiguration(config);
+        broker.start();
+        LOG.info("Embedded Artemis broker listening on " + url + ", journal in " + dir);
+    }
+
+    public boolean running() {
+        return broker != null && broker.getActiveMQServer().isActive();
+    }
+
+    @PreDestroy
+    void stop() {
+        if (broker != null) {
+            try {
+                broker.stop();
+            } catch (Exception e) {
+                LOG.warning("Embedded broker did not stop cleanly: " + e);
+            }
+            broker = null;
+        }
+    }
+}

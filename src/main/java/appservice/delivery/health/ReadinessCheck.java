@@ -1,0 +1,89 @@
+package appservice.delivery.health;
+
+import appservice.delivery.registrations.Registrations;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.api.core.client.ClientSessionFactory;
+import org.apache.activemq.artemis.api.core.client.ServerLocator;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Ready when the registrations are loaded, a database query succeeds and the events queue has a live
+ * consumer: only then are published events being taken and stored.
+ */
+@Readiness
+@ApplicationScoped
+public class ReadinessCheck implements HealthCheck {
+
+    @Inject
+    Registrations registrations;
+
+    @Resource(lookup = "java:app/jdbc/delivery")
+    DataSource dataSource;
+
+    @Inject
+    @ConfigProperty(name = "delivery.broker.url", defaultValue = "tcp://127.0.0.1:61616")
+    String brokerUrl;
+
+    @Inject
+    @ConfigProperty(name = "delivery.broker.user")
+    Optional<String> brokerUser;
+
+    @Inject
+    @ConfigProperty(name = "delivery.broker.password")
+    Optional<String> brokerPassword;
+
+    @Inject
+    @ConfigProperty(name = "delivery.queue", defaultValue = "appservice.events")
+    String queue;
+
+    @Override
+    public HealthCheckResponse call() {
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("delivery");
+        boolean registrationsLoaded = registrations.loaded();
+        String database = database();
+        String consumers = consumers();
+        response.withData("registrations", registrationsLoaded ? "loaded" : "not loaded")
+                .withData("database", database)
+                .withData("queue", consumers);
+        return response.status(registrationsLoaded && database.equals("reachable")
+                && consumers.startsWith("consumed")).build();
+    }
+
+    private String database() {
+        try (Connection connection = dataSource.getConnection()) {
+            return connection.isValid(5) ? "reachable" : "not valid";
+        } catch (Exception e) {
+            return "unreachable: " + e.getMessage();
+        }
+    }
+
+    private String consumers() {
+        try (ServerLocator locator = ActiveMQClient.createServerLocator(brokerUrl)
+                .setCallTimeout(5000).setReconnectAttempts(0).setInitialConnectAttempts(1);
+             ClientSessionFactory factory = locator.createSessionFactory();
+             ClientSession session = factory.createSession(brokerUser.orElse(null), brokerPassword.orElse(null),
+                     false, true, true, false, 0)) {
+            ClientSession.QueueQuery query = session.queueQuery(SimpleString.of(queue));
+            if (!query.isExists()) {
+                return "queue " + queue + " does not exist";
+            }
+            return query.getConsumerCount() > 0
+                    ? "consumed by " + query.getConsumerCount() + " consumers"
+                    : "no consumer on " + queue;
+        } catch (Exception e) {
+            return "broker unreachable: " + e.getMessage();
+        }
+    }
+}

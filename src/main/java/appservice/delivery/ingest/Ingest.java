@@ -1,0 +1,115 @@
+package appservice.delivery.ingest;
+
+import appservice.delivery.CrashPoints;
+import appservice.delivery.registrations.AppService;
+import appservice.delivery.registrations.Registrations;
+import appservice.delivery.routing.Router;
+import appservice.delivery.sending.Dispatcher;
+import appservice.delivery.transactions.Transactions;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.jms.BytesMessage;
+import jakarta.jms.JMSException;
+import jakarta.jms.JMSRuntimeException;
+import jakarta.jms.MapMessage;
+import jakarta.jms.Message;
+import jakarta.jms.ObjectMessage;
+import jakarta.jms.StreamMessage;
+import jakarta.jms.TextMessage;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * What happens to one message from the queue: a valid event is stored for every interested
+ * application service (whose sending then starts at once); a message that can never be processed goes
+ * to the dead-letter queue with its reason; an event no application service wants is dropped.
+ */
+@ApplicationScoped
+public class Ingest {
+
+    @Inject
+    Registrations registrations;
+
+    @Inject
+    Transactions transactions;
+
+    @Inject
+    DeadLetters deadLetters;
+
+    @Inject
+    Dispatcher dispatcher;
+
+    @Inject
+    @ConfigProperty(name = "delivery.server.name", defaultValue = "localhost")
+    String serverName;
+
+    private final AtomicLong unwanted = new AtomicLong();
+
+    /** Throws when the message must be redelivered later (not ready yet, database unreachable). */
+    public void accept(Message message) {
+        if (!registrations.loaded()) {
+            throw new IllegalStateException("not ready: application service registrations are not loaded yet");
+        }
+        List<AppService> targets;
+        Envelope envelope;
+        String messageId;
+        try {
+            messageId = messageId(message);
+            envelope = Envelope.parse(textOf(message));
+            targets = Router.interested(envelope, registrations.all(), serverName);
+        } catch (PoisonMessageException e) {
+            deadLetters.send(message, e.reason());
+            return;
+        }
+        if (targets.isEmpty()) {
+            unwanted.incrementAndGet();
+            return;
+        }
+        List<String> asIds = targets.stream().map(AppService::id).toList();
+        transactions.store(messageId, asIds, envelope.eventJson());
+        CrashPoints.reach("stored-before-ack");
+        asIds.forEach(dispatcher::kick);
+    }
+
+    /** Events that no application service wanted, since startup. */
+    public long unwantedCount() {
+        return unwanted.get();
+    }
+
+    private static String textOf(Message message) {
+        if (!(message instanceof TextMessage text)) {
+            throw new PoisonMessageException("not a TextMessage but a " + kindOf(message));
+        }
+        try {
+            return text.getText();
+        } catch (JMSException e) {
+            throw new JMSRuntimeException("cannot read message body: " + e.getMessage());
+        }
+    }
+
+    private static String kindOf(Message message) {
+        if (message instanceof BytesMessage) {
+            return "BytesMessage";
+        } else if (message instanceof ObjectMessage) {
+            return "ObjectMessage";
+        } else if (message instanceof MapMessage) {
+            return "MapMessage";
+        } else if (message instanceof StreamMessage) {
+            return "StreamMessage";
+        }
+        return "Message without a body";
+    }
+
+    private static String messageId(Message message) {
+        try {
+            String id = message.getJMSMessageID();
+            if (id == null) {
+                throw new PoisonMessageException("message has no JMSMessageID");
+            }
+            return id;
+        } catch (JMSException e) {
+            throw new JMSRuntimeException("cannot read JMSMessageID: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * Routing: decides which application services want an event.
+ */
+package appservice.delivery.routing;

@@ -1,0 +1,187 @@
+package appservice.delivery.sending;
+
+import appservice.delivery.CrashPoints;
+import appservice.delivery.recovery.Backoff;
+import appservice.delivery.recovery.Recoverers;
+import appservice.delivery.registrations.AppService;
+import appservice.delivery.registrations.Registrations;
+import appservice.delivery.transactions.AppServiceState;
+import appservice.delivery.transactions.OutgoingTransaction;
+import appservice.delivery.transactions.Transactions;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Runs the sending of each application service: one worker at a time per application service, each
+ * on its own thread so that one that hangs never delays another. A worker sends transactions one
+ * after the other until nothing waits; on a failure it hands the application service to its recoverer.
+ */
+@ApplicationScoped
+public class Dispatcher {
+
+    private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
+
+    @Inject
+    Registrations registrations;
+
+    @Inject
+    Transactions transactions;
+
+    @Inject
+    TransactionSender sender;
+
+    @Inject
+    Recoverers recoverers;
+
+    @Inject
+    @ConfigProperty(name = "delivery.backoff.max", defaultValue = "PT512S")
+    Duration backoffMax;
+
+    @Resource
+    ManagedThreadFactory threadFactory;
+
+    private final Set<String> working = ConcurrentHashMap.newKeySet();
+    private ExecutorService workers;
+
+    @PostConstruct
+    void start() {
+        workers = Executors.newCachedThreadPool(threadFactory);
+    }
+
+    @PreDestroy
+    void stop() {
+        workers.shutdownNow();
+    }
+
+    /** New events for an UP application service: send them now unless a worker is already at it. */
+    public void kick(String asId) {
+        start(asId, false);
+    }
+
+    /** The recoverer's turn: retry the oldest transaction of a DOWN application service. */
+    public boolean recover(String asId) {
+        return start(asId, true);
+    }
+
+    public boolean isWorking(String asId) {
+        return working.contains(asId);
+    }
+
+    /**
+     * The safety net, run every second and at startup: an UP application service with events and no
+     * worker gets one; a DOWN one without a recoverer gets its recoverer back, due when it was due.
+     */
+    public void sweep() {
+        for (AppService as : registrations.all()) {
+            String asId = as.id();
+            if (!as.pushes() || working.contains(asId)) {
+                continue;
+            }
+            Optional<AppServiceState> state = transactions.state(asId);
+            if (state.isPresent() && state.get().isDown()) {
+                if (!recoverers.isScheduled(asId)) {
+                    recoverers.schedule(asId, untilRetry(state.get()));
+                }
+            } else if (transactions.hasEvents(asId)) {
+                kick(asId);
+            }
+        }
+    }
+
+    private Duration untilRetry(AppServiceState state) {
+        Long at = state.nextRetryAt();
+        if (at == null) {
+            return Backoff.delay(state.backoffStep(), backoffMax);
+        }
+        return Duration.ofMillis(Math.max(0, at - System.currentTimeMillis()));
+    }
+
+    private boolean start(String asId, boolean recovering) {
+        if (!working.add(asId)) {
+            return false;
+        }
+        try {
+            workers.execute(() -> work(asId, recovering));
+            return true;
+        } catch (RejectedExecutionException e) {
+            working.remove(asId);
+            return false;
+        }
+    }
+
+    private void work(String asId, boolean recovering) {
+        boolean kickAgain = false;
+        try {
+            kickAgain = sendAll(asId, recovering);
+        } catch (RuntimeException e) {
+            // The database is unreachable or similar: nothing was lost, the one-second sweep (UP) or
+            // the recoverer (DOWN) will come back to this application service.
+            LOG.log(Level.WARNING, "Sending to AS " + asId + " stopped: " + e, e);
+            if (recovering) {
+                recoverers.schedule(asId, Backoff.delay(1, backoffMax));
+            }
+        } finally {
+            working.remove(asId);
+        }
+        // Events stored while this worker was finishing found it busy; do not leave them for the sweep.
+        if (kickAgain && transactions.hasEvents(asId)) {
+            kick(asId);
+        }
+    }
+
+    /** Returns whether the application service is still UP at the end. */
+    private boolean sendAll(String asId, boolean recovering) {
+        Optional<AppService> registered = registrations.find(asId);
+        if (registered.isEmpty() || !registered.get().pushes()) {
+            return false; // its events wait until a registration with a URL comes back
+        }
+        AppService as = registered.get();
+        boolean progressed = false;
+        int sent = 0;
+        while (true) {
+            Optional<OutgoingTransaction> next = transactions.next(asId, recovering);
+            if (next.isEmpty()) {
+                if (recovering) {
+                    transactions.up(asId);
+                    LOG.info("AS " + asId + " UP, " + sent + " txns resent");
+                }
+                return true;
+            }
+            OutgoingTransaction txn = next.get();
+            CrashPoints.reach("txn-persisted-before-put");
+            SendResult result = sender.send(as, txn);
+            if (!result.accepted()) {
+                int step = transactions.failed(asId, result.failure(), progressed);
+                Duration wait = Backoff.delay(step, backoffMax);
+                transactions.retryAt(asId, wait);
+                if (recovering) {
+                    LOG.info("AS " + asId + " still DOWN (" + result.failure() + "), retrying txn "
+                            + txn.txnId() + " in " + wait.toSeconds() + " s");
+                } else {
+                    LOG.warning("AS " + asId + " DOWN: " + result.failure() + " (txn " + txn.txnId()
+                            + "), retrying in " + wait.toSeconds() + " s");
+                }
+                recoverers.schedule(asId, wait);
+                return false;
+            }
+            CrashPoints.reach("put-accepted-before-delete");
+            transactions.complete(txn);
+            progressed = true;
+            sent++;
+        }
+    }
+}

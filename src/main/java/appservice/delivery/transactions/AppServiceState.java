@@ -1,0 +1,113 @@
+package appservice.delivery.transactions;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.NamedQuery;
+import jakarta.persistence.Table;
+import java.util.Objects;
+
+/**
+ * What the service knows of one application service across restarts: whether it is UP or DOWN, where
+ * its recoverer stands, and the last transaction id handed out (ids only ever grow).
+ */
+@Entity
+@Table(name = "appservice_state")
+@NamedQuery(name = "AppServiceState.all", query = "SELECT s FROM AppServiceState s ORDER BY s.asId")
+public class AppServiceState {
+
+    public enum State { UP, DOWN }
+
+    @Id
+    @Column(name = "as_id")
+    private String asId;
+
+    @Enumerated(EnumType.STRING)
+    @Column(name = "state", nullable = false, length = 16)
+    private State state = State.UP;
+
+    @Column(name = "last_txn_id", nullable = false)
+    private long lastTxnId;
+
+    @Column(name = "backoff_step", nullable = false)
+    private int backoffStep;
+
+    @Column(name = "next_retry_at")
+    private Long nextRetryAt;
+
+    @Column(name = "down_since")
+    private Long downSince;
+
+    @Column(name = "last_error", length = 2000)
+    private String lastError;
+
+    protected AppServiceState() {
+    }
+
+    public AppServiceState(String asId) {
+        this.asId = Objects.requireNonNull(asId);
+    }
+
+    /**
+     * The next transaction id: above every id handed out before, and never below the clock, so that a
+     * wiped database does not reuse an id the application service has already seen.
+     */
+    long allocateTxnId(long nowMillis) {
+        lastTxnId = Math.max(lastTxnId + 1, nowMillis);
+        return lastTxnId;
+    }
+
+    /** Records a failed send; returns the backoff step to wait for (1 on the first failure). */
+    int failed(String error, long nowMillis, boolean progressedSinceLastFailure) {
+        if (state == State.UP) {
+            state = State.DOWN;
+            downSince = nowMillis;
+            backoffStep = 1;
+        } else {
+            backoffStep = progressedSinceLastFailure ? 1 : backoffStep + 1;
+        }
+        lastError = error.length() > 2000 ? error.substring(0, 2000) : error;
+        return backoffStep;
+    }
+
+    void retryAt(long atMillis) {
+        nextRetryAt = atMillis;
+    }
+
+    void up() {
+        state = State.UP;
+        backoffStep = 0;
+        nextRetryAt = null;
+        downSince = null;
+    }
+
+    public String asId() {
+        return asId;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public boolean isDown() {
+        return state == State.DOWN;
+    }
+
+    public int backoffStep() {
+        return backoffStep;
+    }
+
+    public Long nextRetryAt() {
+        return nextRetryAt;
+    }
+
+    public Long downSince() {
+        return downSince;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+}

@@ -1,0 +1,17 @@
+package appservice.delivery.it;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * The application services a test class needs: each gets a {@link RecordingAppService} and a
+ * registration file ({@code id}, {@code as-<id>}/{@code hs-<id>} tokens, sender {@code <id>_bot},
+ * users namespace {@code @<id>_.*}) before the service starts.
+ */
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.TYPE)
+public @interface AppServices {
+    String[] value();
+}

@@ -1,0 +1,106 @@
+package appservice.delivery.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Prepares what the service finds when it starts for a test class: a clean data directory and
+ * database, and the registrations of the class's {@link AppServices}, each with a recording
+ * application service. Register it before Arquillian's extension, which starts the service.
+ */
+public class DeliveryFixture implements BeforeAllCallback, AfterAllCallback {
+
+    private static final Map<String, RecordingAppService> SERVICES = new LinkedHashMap<>();
+
+    public static final Path IT_DIR = Path.of(System.getProperty("it.dir", "target/it"));
+
+    public static RecordingAppService appService(String id) {
+        RecordingAppService service = SERVICES.get(id);
+        if (service == null) {
+            throw new IllegalArgumentException("no application service " + id + " in @AppServices");
+        }
+        return service;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        closeAll();
+        wipe(IT_DIR.resolve("data"));
+        wipe(IT_DIR.resolve("registrations"));
+        wipeDatabase();
+        Files.createDirectories(IT_DIR.resolve("registrations"));
+        AppServices wanted = context.getRequiredTestClass().getAnnotation(AppServices.class);
+        for (String id : wanted == null ? new String[0] : wanted.value()) {
+            RecordingAppService service = new RecordingAppService(id);
+            SERVICES.put(id, service);
+            Files.writeString(IT_DIR.resolve("registrations").resolve(id + ".yaml"), registration(id, service.url()));
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        closeAll();
+    }
+
+    public static String registration(String id, String url) {
+        return "id: " + id + "\n"
+                + "url: " + url + "\n"
+                + "as_token: as-" + id + "\n"
+                + "hs_token: hs-" + id + "\n"
+                + "sender_localpart: " + id + "_bot\n"
+                + "namespaces:\n"
+                + "  users:\n"
+                + "    - exclusive: true\n"
+                + "      regex: '@" + id + "_.*'\n"
+                + "  aliases: []\n"
+                + "  rooms: []\n";
+    }
+
+    private static void closeAll() {
+        SERVICES.values().forEach(RecordingAppService::close);
+        SERVICES.clear();
+    }
+
+    static void wipe(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** PostgreSQL keeps its tables between runs; H2's live in the data directory wiped above. */
+    static void wipeDatabase() throws SQLException {
+        String url = System.getProperty("it.db.url", "");
+        if (!url.startsWith("jdbc:postgresql:")) {
+            return;
+        }
+        try (Connection connection = DriverManager.getConnection(url, System.getProperty("it.db.user"),
+                System.getProperty("it.db.password")); Statement statement = connection.createStatement()) {
+            statement.execute("DROP TABLE IF EXISTS pending_event, appservice_state, received_message");
+            statement.execute("DROP SEQUENCE IF EXISTS pending_event_seq");
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package appservice.delivery.it;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+/** Reads {@code /health/ready} as an operator would. */
+public final class Health {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private Health() {
+    }
+
+    /** The data of the named check, e.g. {@code appservices}: {@code <id>.state}, {@code <id>.pending_events}. */
+    public static JsonObject check(String baseUrl, String name) {
+        for (JsonValue check : ready(baseUrl).getJsonArray("checks")) {
+            JsonObject object = check.asJsonObject();
+            if (object.getString("name").equals(name)) {
+                return object.containsKey("data") ? object.getJsonObject("data") : JsonValue.EMPTY_JSON_OBJECT;
+            }
+        }
+        throw new AssertionError("no health check " + name + " in " + ready(baseUrl));
+    }
+
+    public static String state(String baseUrl, String asId) {
+        return check(baseUrl, "appservices").getString(asId + ".state", "unknown");
+    }
+
+    public static long pendingEvents(String baseUrl, String asId) {
+        // Payara renders health data as strings
+        return Long.parseLong(check(baseUrl, "appservices").getString(asId + ".pending_events"));
+    }
+
+    public static JsonObject ready(String baseUrl) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                    URI.create(baseUrl.replaceAll("/+$", "") + "/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return Json.createReader(new StringReader(response.body())).readObject();
+        } catch (IOException e) {
+            throw new AssertionError("cannot read /health/ready: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted");
+        }
+    }
+
+    public static boolean isReady(String baseUrl) {
+        try {
+            return ready(baseUrl).getString("status").equals("UP");
+        } catch (AssertionError | RuntimeException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package appservice.delivery.it;
+
+import jakarta.jms.BytesMessage;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.JMSConsumer;
+import jakarta.jms.JMSContext;
+import jakarta.jms.JMSException;
+import jakarta.jms.Message;
+import jakarta.jms.Queue;
+import jakarta.jms.TextMessage;
+import java.time.Duration;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+
+/** Publishes to the events queue as a homeserver does, and reads the dead-letter queue as an operator. */
+public final class Publisher implements AutoCloseable {
+
+    public static final String QUEUE = "appservice.events";
+
+    private final JMSContext context;
+    private final Queue queue;
+
+    public Publisher() {
+        this("tcp://127.0.0.1:61616");
+    }
+
+    public Publisher(String url) {
+        ConnectionFactory factory = new ActiveMQConnectionFactory(url);
+        context = factory.createContext();
+        queue = context.createQueue(QUEUE);
+    }
+
+    /** An {@code event} envelope for a message in a room, sent by {@code sender}. */
+    public static String event(String eventId, String roomId, String sender) {
+        return "{\"kind\":\"event\",\"event\":{\"event_id\":\"" + eventId + "\",\"room_id\":\"" + roomId
+                + "\",\"sender\":\"" + sender + "\",\"type\":\"m.room.message\",\"origin_server_ts\":1,"
+                + "\"content\":{\"msgtype\":\"m.text\",\"body\":\"hello " + eventId + "\"}}}";
+    }
+
+    public void publish(String envelope, String roomId) {
+        TextMessage message = context.createTextMessage(envelope);
+        try {
+            message.setStringProperty("JMSXGroupID", roomId);
+        } catch (JMSException e) {
+            throw new IllegalStateException(e);
+        }
+        context.createProducer().send(queue, message);
+    }
+
+    public void publishText(String text) {
+        context.createProducer().send(queue, context.createTextMessage(text));
+    }
+
+    public void publishBytes(byte[] bytes) {
+        BytesMessage message = context.createBytesMessage();
+        try {
+            message.writeBytes(bytes);
+        } catch (JMSException e) {
+            throw new IllegalStateException(e);
+        }
+        context.createProducer().send(queue, message);
+    }
+
+    public void publishObject(java.io.Serializable object) {
+        context.createProducer().send(queue, context.createObjectMessage(object));
+    }
+
+    /** The next message on the dead-letter queue, or null after the timeout. */
+    public Message nextDeadLetter(Duration timeout) {
+        try (JMSConsumer consumer = context.createConsumer(context.createQueue(QUEUE + ".DLQ"))) {
+            return consumer.receive(timeout.toMillis());
+        }
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}
