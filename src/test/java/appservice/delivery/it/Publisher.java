@@ -36,32 +36,42 @@ public final class Publisher implements AutoCloseable {
                 + "\"content\":{\"msgtype\":\"m.text\",\"body\":\"hello " + eventId + "\"}}}";
     }
 
-    public void publish(String envelope, String roomId) {
+    /** Publishes an envelope with the room as its group, as producers must; returns the JMS message id. */
+    public String publish(String envelope, String roomId) {
         TextMessage message = context.createTextMessage(envelope);
         try {
             message.setStringProperty("JMSXGroupID", roomId);
         } catch (JMSException e) {
             throw new IllegalStateException(e);
         }
-        context.createProducer().send(queue, message);
+        return send(message);
     }
 
-    public void publishText(String text) {
-        context.createProducer().send(queue, context.createTextMessage(text));
+    public String publishText(String text) {
+        return send(context.createTextMessage(text));
     }
 
-    public void publishBytes(byte[] bytes) {
+    public String publishBytes(byte[] bytes) {
         BytesMessage message = context.createBytesMessage();
         try {
             message.writeBytes(bytes);
         } catch (JMSException e) {
             throw new IllegalStateException(e);
         }
-        context.createProducer().send(queue, message);
+        return send(message);
     }
 
-    public void publishObject(java.io.Serializable object) {
-        context.createProducer().send(queue, context.createObjectMessage(object));
+    public String publishObject(java.io.Serializable object) {
+        return send(context.createObjectMessage(object));
+    }
+
+    private String send(Message message) {
+        context.createProducer().send(queue, message);
+        try {
+            return message.getJMSMessageID();
+        } catch (JMSException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The next message on the dead-letter queue, or null after the timeout. */
