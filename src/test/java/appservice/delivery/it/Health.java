@@ -34,8 +34,7 @@ public final class Health {
     }
 
     public static long pendingEvents(String baseUrl, String asId) {
-        // Payara renders health data as strings
-        return Long.parseLong(check(baseUrl, "appservices").getString(asId + ".pending_events"));
+        return check(baseUrl, "appservices").getJsonNumber(asId + ".pending_events").longValue();
     }
 
     public static JsonObject ready(String baseUrl) {

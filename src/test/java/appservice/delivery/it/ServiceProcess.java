@@ -1,0 +1,168 @@
+package appservice.delivery.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged runtime (target/dist) run as an operator runs it: its start script, configured through
+ * DELIVERY_* environment variables, in its own process that a test can stop, kill -9 and restart.
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+
+    private final Path dir;
+    private final Map<String, String> env;
+    private final int port;
+    private Process process;
+    private Path log;
+    private int starts;
+
+    /** A service whose data lives in {@code dir}/data, reading registrations from {@code dir}/registrations. */
+    public ServiceProcess(Path dir, Map<String, String> extraEnv) {
+        this.dir = dir;
+        this.port = freePort();
+        this.env = new HashMap<>();
+        env.put("DELIVERY_DATA_DIR", dir.resolve("data").toString());
+        env.put("DELIVERY_REGISTRATIONS", dir.resolve("registrations").toString());
+        env.put("DELIVERY_HTTP_PORT", Integer.toString(port));
+        env.put("DELIVERY_HTTP_READ_TIMEOUT", "PT5S");
+        String dbUrl = System.getProperty("it.db.url", "");
+        if (dbUrl.startsWith("jdbc:postgresql:")) {
+            env.put("DELIVERY_DB_URL", dbUrl);
+            env.put("DELIVERY_DB_USER", System.getProperty("it.db.user"));
+            env.put("DELIVERY_DB_PASSWORD", System.getProperty("it.db.password"));
+        }
+        env.put("JAVA_OPTS", "-Xmx512m");
+        env.putAll(extraEnv);
+    }
+
+    /** A clean directory with these application services registered, and a clean database. */
+    public static Path prepare(String name, RecordingAppService... services) {
+        Path dir = DeliveryFixture.IT_DIR.resolve(name);
+        DeliveryFixture.wipe(dir);
+        try {
+            DeliveryFixture.wipeDatabase();
+            Files.createDirectories(dir.resolve("registrations"));
+            for (RecordingAppService service : services) {
+                Files.writeString(dir.resolve("registrations").resolve(service.id() + ".yaml"),
+                        DeliveryFixture.registration(service.id(), service.url()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return dir;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port + "/";
+    }
+
+    /** Starts the process (with extra JVM options, e.g. a crash point) without waiting for it. */
+    public ServiceProcess launch(String... javaOptions) {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("already running");
+        }
+        starts++;
+        log = dir.resolve("service-" + starts + ".log");
+        ProcessBuilder builder = new ProcessBuilder(
+                Path.of(System.getProperty("dist.dir", "target/dist"), "bin", "appservice-delivery").toString());
+        builder.environment().putAll(env);
+        if (javaOptions.length > 0) {
+            builder.environment().put("JAVA_OPTS", env.get("JAVA_OPTS") + " " + String.join(" ", javaOptions));
+        }
+        builder.redirectErrorStream(true).redirectOutput(log.toFile());
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    /** Starts the process and waits until {@code /health/ready} says UP. */
+    public ServiceProcess start(String... javaOptions) {
+        launch(javaOptions);
+        awaitReady();
+        return this;
+    }
+
+    public void awaitReady() {
+        RecordingAppService.await(() -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("the service exited with " + process.exitValue() + ":\n" + logTail());
+            }
+            return Health.isReady(baseUrl());
+        }, START_TIMEOUT, () -> "the service is not ready:\n" + logTail());
+    }
+
+    /** kill -9. */
+    public void kill() {
+        process.destroyForcibly();
+        waitFor(Duration.ofSeconds(30));
+    }
+
+    /** A clean stop (SIGTERM), as systemd or Ctrl-C does. */
+    public void stop() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            waitFor(Duration.ofSeconds(60));
+        }
+    }
+
+    /** Waits for the process to end by itself; returns its exit code. */
+    public int awaitExit(Duration timeout) {
+        return waitFor(timeout);
+    }
+
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private String logTail() {
+        String text = log();
+        return text.length() > 6000 ? text.substring(text.length() - 6000) : text;
+    }
+
+    private int waitFor(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("the service did not end within " + timeout + ":\n" + logTail());
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            waitFor(Duration.ofSeconds(30));
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
