@@ -42,6 +42,9 @@ final class Schema {
             for (String sql : STATEMENTS) {
                 statement.execute(sql);
             }
+            if (!connection.getAutoCommit()) {
+                connection.commit(); // PostgreSQL's DDL is transactional
+            }
         }
     }
 }

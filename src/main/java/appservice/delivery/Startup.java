@@ -10,6 +10,8 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
 import jakarta.annotation.sql.DataSourceDefinition;
 import jakarta.ejb.Singleton;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
 import jakarta.jms.JMSConnectionFactoryDefinition;
 import java.util.List;
@@ -25,6 +27,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @Singleton
 @jakarta.ejb.Startup
+// Outside a JTA transaction: the schema statements must be committed before anything uses them.
+@TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
 @DataSourceDefinition(name = "java:app/jdbc/delivery",
         className = "${MPCONFIG=delivery.db.datasource-class}",
         url = "${MPCONFIG=delivery.db.url}",
@@ -65,15 +69,21 @@ public class Startup {
 
     @PostConstruct
     void start() {
-        List<AppService> services = loadRegistrationsOrExit();
         try {
+            List<AppService> services = registrations.load();
             if (embeddedBroker) {
                 broker.start();
             }
             Schema.create(dataSource);
+            resume(services);
+        } catch (InvalidRegistrationException e) {
+            exit("Invalid application service registration: " + e.getMessage(), e);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot start: " + e.getMessage(), e);
+            exit("Cannot start: " + e, e);
         }
+    }
+
+    private void resume(List<AppService> services) {
         List<String> ids = services.stream().map(AppService::id).toList();
         transactions.ensureStates(ids);
         for (Map.Entry<String, Long> backlog : transactions.pendingCounts().entrySet()) {
@@ -87,15 +97,14 @@ public class Startup {
         dispatcher.sweep();
     }
 
-    private List<AppService> loadRegistrationsOrExit() {
-        try {
-            return registrations.load();
-        } catch (InvalidRegistrationException e) {
-            LOG.severe("Invalid application service registration: " + e.getMessage()
-                    + " -- stopping without consuming anything");
-            // Exit from another thread: this one is inside the deployment that the shutdown undoes.
-            new Thread(() -> System.exit(2), "exit-on-invalid-registration").start();
-            throw e;
-        }
+    /**
+     * A service that cannot start must not half-run (deployed without its application, or consuming
+     * without its registrations): say why and end the process, so that a supervisor sees it.
+     */
+    private static void exit(String why, Exception cause) {
+        LOG.severe(why + " -- stopping without consuming anything");
+        // Exit from another thread: this one is inside the deployment that the shutdown undoes.
+        new Thread(() -> System.exit(2), "exit-on-failed-start").start();
+        throw new IllegalStateException(why, cause);
     }
 }

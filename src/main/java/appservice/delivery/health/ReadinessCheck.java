@@ -1,5 +1,6 @@
 package appservice.delivery.health;
 
+import appservice.delivery.ingest.Ingest;
 import appservice.delivery.registrations.Registrations;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,6 +30,9 @@ public class ReadinessCheck implements HealthCheck {
     @Inject
     Registrations registrations;
 
+    @Inject
+    Ingest ingest;
+
     @Resource(lookup = "java:app/jdbc/delivery")
     DataSource dataSource;
 
@@ -56,7 +60,8 @@ public class ReadinessCheck implements HealthCheck {
         String consumers = consumers();
         response.withData("registrations", registrationsLoaded ? "loaded" : "not loaded")
                 .withData("database", database)
-                .withData("queue", consumers);
+                .withData("queue", consumers)
+                .withData("unwanted_events", ingest.unwantedCount());
         return response.status(registrationsLoaded && database.equals("reachable")
                 && consumers.startsWith("consumed")).build();
     }
