@@ -12,15 +12,26 @@ import javax.sql.DataSource;
  */
 final class Schema {
 
+    /** {@code %TEXT%} stands for the database's unbounded text type. */
     private static final List<String> STATEMENTS = List.of(
             "CREATE SEQUENCE IF NOT EXISTS pending_event_seq START WITH 1 INCREMENT BY 1",
             "CREATE TABLE IF NOT EXISTS pending_event ("
                     + " id BIGINT NOT NULL PRIMARY KEY,"
                     + " as_id VARCHAR(255) NOT NULL,"
                     + " txn_id BIGINT,"
+                    + " kind VARCHAR(16) DEFAULT 'event' NOT NULL,"
                     + " event_json VARCHAR(1048576) NOT NULL,"
                     + " received_at BIGINT NOT NULL)",
+            // Databases made before items had kinds (events only).
+            "ALTER TABLE pending_event ADD COLUMN IF NOT EXISTS kind VARCHAR(16) DEFAULT 'event' NOT NULL",
             "CREATE INDEX IF NOT EXISTS pending_event_as_order ON pending_event (as_id, txn_id, id)",
+            "CREATE TABLE IF NOT EXISTS appservice_txn ("
+                    + " as_id VARCHAR(255) NOT NULL,"
+                    + " txn_id BIGINT NOT NULL,"
+                    + " body %TEXT% NOT NULL,"
+                    + " item_count INTEGER NOT NULL,"
+                    + " created_at BIGINT NOT NULL,"
+                    + " PRIMARY KEY (as_id, txn_id))",
             "CREATE TABLE IF NOT EXISTS appservice_state ("
                     + " as_id VARCHAR(255) NOT NULL PRIMARY KEY,"
                     + " state VARCHAR(16) NOT NULL,"
@@ -32,15 +43,25 @@ final class Schema {
             "CREATE TABLE IF NOT EXISTS received_message ("
                     + " message_id VARCHAR(255) NOT NULL PRIMARY KEY,"
                     + " received_at BIGINT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS received_message_age ON received_message (received_at)");
+            "CREATE INDEX IF NOT EXISTS received_message_age ON received_message (received_at)",
+            "CREATE SEQUENCE IF NOT EXISTS dead_letter_seq START WITH 1 INCREMENT BY 1",
+            "CREATE TABLE IF NOT EXISTS dead_letter ("
+                    + " id BIGINT NOT NULL PRIMARY KEY,"
+                    + " as_id VARCHAR(255) NOT NULL,"
+                    + " kind VARCHAR(16) NOT NULL,"
+                    + " item_json VARCHAR(1048576) NOT NULL,"
+                    + " reason VARCHAR(2000) NOT NULL,"
+                    + " created_at BIGINT NOT NULL)");
 
     private Schema() {
     }
 
     static void create(DataSource dataSource) throws SQLException {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            String text = connection.getMetaData().getDatabaseProductName().toLowerCase().contains("postgres")
+                    ? "TEXT" : "CLOB";
             for (String sql : STATEMENTS) {
-                statement.execute(sql);
+                statement.execute(sql.replace("%TEXT%", text));
             }
             if (!connection.getAutoCommit()) {
                 connection.commit(); // PostgreSQL's DDL is transactional

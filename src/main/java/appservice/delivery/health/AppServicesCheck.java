@@ -11,7 +11,8 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Each application service's state and backlog, as data: an application service that is DOWN is
+ * Each application service's state, backlog and (when DOWN) next retry time in epoch milliseconds,
+ * and the number of items kept as dead letters, as data: an application service that is DOWN is
  * reported here, it does not make this service unready.
  */
 @Readiness
@@ -29,7 +30,11 @@ public class AppServicesCheck implements HealthCheck {
             for (AppServiceState state : transactions.states()) {
                 response.withData(state.asId() + ".state", state.state().name())
                         .withData(state.asId() + ".pending_events", pending.getOrDefault(state.asId(), 0L));
+                if (state.nextRetryAt() != null && state.isDown()) {
+                    response.withData(state.asId() + ".next_retry_at", state.nextRetryAt());
+                }
             }
+            response.withData("dead_letters", transactions.deadLetterCount());
         } catch (RuntimeException e) {
             response.withData("error", "cannot read the database: " + e.getMessage());
         }

@@ -3,7 +3,9 @@ package appservice.delivery.ingest;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
+import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonParser;
@@ -11,40 +13,123 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * One message from the homeserver: a client-format event plus what only the homeserver knows about its
- * room (aliases, local members) and, optionally, the one application service it is meant for.
+ * One message from the homeserver, of one of five kinds: a room event, an ephemeral event (typing,
+ * receipt, presence), a to-device message, a device-list update or a device's key counts. Each carries
+ * what only the homeserver knows for routing it and, optionally, the one application service it is meant for.
  */
-public record Envelope(
-        String kind,
-        String eventJson,
-        String eventId,
-        String roomId,
-        String sender,
-        String type,
-        String stateKey,
-        String appserviceId,
-        List<String> roomAliases,
-        List<String> roomMembers) {
+public sealed interface Envelope
+        permits Envelope.Event, Envelope.Ephemeral, Envelope.ToDevice, Envelope.DeviceLists, Envelope.DeviceKeys {
 
-    /** The Matrix limit on a PDU, applied to the event as it will be sent. */
-    public static final int MAX_EVENT_BYTES = 65_536;
+    /** The Matrix limit on a PDU, applied to the JSON of every item as it will be stored and sent. */
+    int MAX_EVENT_BYTES = 65_536;
 
-    public Envelope {
-        Objects.requireNonNull(kind, "kind");
-        Objects.requireNonNull(eventJson, "eventJson");
-        Objects.requireNonNull(eventId, "eventId");
-        Objects.requireNonNull(roomId, "roomId");
-        Objects.requireNonNull(sender, "sender");
-        Objects.requireNonNull(type, "type");
-        roomAliases = List.copyOf(roomAliases);
-        roomMembers = List.copyOf(roomMembers);
+    /** The value of the message's {@code kind}: {@code event}, {@code ephemeral}, {@code to_device}, {@code device_lists} or {@code device_keys}. */
+    String kind();
+
+    /** The application service the message is addressed to, or null to route it by interest. */
+    String appserviceId();
+
+    /** A client-format room event, with the room's aliases and local members. */
+    record Event(
+            String eventJson,
+            String eventId,
+            String roomId,
+            String sender,
+            String type,
+            String stateKey,
+            String appserviceId,
+            List<String> roomAliases,
+            List<String> roomMembers) implements Envelope {
+
+        public Event {
+            Objects.requireNonNull(eventJson, "eventJson");
+            Objects.requireNonNull(eventId, "eventId");
+            Objects.requireNonNull(roomId, "roomId");
+            Objects.requireNonNull(sender, "sender");
+            Objects.requireNonNull(type, "type");
+            roomAliases = List.copyOf(roomAliases);
+            roomMembers = List.copyOf(roomMembers);
+        }
+
+        @Override
+        public String kind() {
+            return "event";
+        }
+    }
+
+    /**
+     * An {@code m.typing} or {@code m.receipt} event of a room ({@code roomId} set, {@code userId} as given
+     * or null), or an {@code m.presence} event of a user ({@code userId} set, {@code roomId} null).
+     */
+    record Ephemeral(
+            String eventJson,
+            String type,
+            String roomId,
+            String userId,
+            String appserviceId,
+            List<String> roomMembers) implements Envelope {
+
+        public Ephemeral {
+            Objects.requireNonNull(eventJson, "eventJson");
+            Objects.requireNonNull(type, "type");
+            roomMembers = List.copyOf(roomMembers);
+        }
+
+        @Override
+        public String kind() {
+            return "ephemeral";
+        }
+    }
+
+    /** A to-device message for one device of {@code toUserId}. */
+    record ToDevice(String messageJson, String toUserId, String appserviceId) implements Envelope {
+
+        public ToDevice {
+            Objects.requireNonNull(messageJson, "messageJson");
+            Objects.requireNonNull(toUserId, "toUserId");
+        }
+
+        @Override
+        public String kind() {
+            return "to_device";
+        }
+    }
+
+    /** Users whose device lists changed, and users the homeserver no longer shares a room with (MSC3202). */
+    record DeviceLists(List<String> changed, List<String> left, String appserviceId) implements Envelope {
+
+        public DeviceLists {
+            changed = List.copyOf(changed);
+            left = List.copyOf(left);
+        }
+
+        @Override
+        public String kind() {
+            return "device_lists";
+        }
+    }
+
+    /** One device's one-time key counts and/or unused fallback key types (MSC3202). */
+    record DeviceKeys(String json, String userId, String deviceId, String appserviceId) implements Envelope {
+
+        public DeviceKeys {
+            Objects.requireNonNull(json, "json");
+            Objects.requireNonNull(userId, "userId");
+            Objects.requireNonNull(deviceId, "deviceId");
+        }
+
+        @Override
+        public String kind() {
+            return "device_keys";
+        }
     }
 
     /** Parses and validates a message body; throws {@link PoisonMessageException} with the reason if it can never be used. */
-    public static Envelope parse(String text) {
+    static Envelope parse(String text) {
         if (text == null) {
             throw new PoisonMessageException("no message body");
         }
@@ -54,33 +139,113 @@ public record Envelope(
         }
         JsonObject envelope = value.asJsonObject();
         String kind = requiredString(envelope, "kind", "kind");
-        if (!kind.equals("event")) {
-            throw new PoisonMessageException("unknown kind '" + kind + "'");
-        }
-        if (!envelope.containsKey("event")) {
-            throw new PoisonMessageException("missing 'event'");
-        }
-        if (envelope.get("event").getValueType() != JsonValue.ValueType.OBJECT) {
-            throw new PoisonMessageException("'event' is not an object but " + describe(envelope.get("event")));
-        }
-        JsonObject event = envelope.getJsonObject("event");
+        return switch (kind) {
+            case "event" -> event(envelope);
+            case "ephemeral" -> ephemeral(envelope);
+            case "to_device" -> toDevice(envelope);
+            case "device_lists" -> deviceLists(envelope);
+            case "device_keys" -> deviceKeys(envelope);
+            default -> throw new PoisonMessageException("unknown kind '" + kind + "'");
+        };
+    }
+
+    private static Event event(JsonObject envelope) {
+        JsonObject event = requiredObject(envelope, "event", "event");
         String eventId = requiredString(event, "event_id", "event.event_id");
         String roomId = requiredString(event, "room_id", "event.room_id");
         String sender = requiredString(event, "sender", "event.sender");
         String type = requiredString(event, "type", "event.type");
         String stateKey = event.containsKey("state_key") ? requiredString(event, "state_key", "event.state_key") : null;
         String appserviceId = optionalString(envelope, "appservice_id");
-        List<String> roomAliases = optionalStrings(envelope, "room_aliases");
-        List<String> roomMembers = optionalStrings(envelope, "room_members");
+        List<String> roomAliases = optionalStrings(envelope, "room_aliases", "room_aliases");
+        List<String> roomMembers = optionalStrings(envelope, "room_members", "room_members");
+        String eventJson = withinLimit(event.toString(), "event " + eventId);
+        return new Event(eventJson, eventId, roomId, sender, type, stateKey, appserviceId, roomAliases, roomMembers);
+    }
 
-        String eventJson = event.toString();
-        int bytes = eventJson.getBytes(StandardCharsets.UTF_8).length;
+    private static Ephemeral ephemeral(JsonObject envelope) {
+        JsonObject event = requiredObject(envelope, "event", "event");
+        String type = requiredString(event, "type", "event.type");
+        if (!List.of("m.typing", "m.receipt", "m.presence").contains(type)) {
+            throw new PoisonMessageException("unsupported ephemeral type '" + type + "'");
+        }
+        String roomId = null;
+        String userId;
+        if (type.equals("m.presence")) {
+            userId = requiredString(event, "sender", "event.sender");
+        } else {
+            roomId = requiredString(event, "room_id", "event.room_id");
+            userId = optionalString(event, "sender", "event.sender");
+        }
+        String appserviceId = optionalString(envelope, "appservice_id");
+        List<String> roomMembers = optionalStrings(envelope, "room_members", "room_members");
+        String eventJson = withinLimit(event.toString(), "ephemeral " + type);
+        return new Ephemeral(eventJson, type, roomId, userId, appserviceId, roomMembers);
+    }
+
+    private static ToDevice toDevice(JsonObject envelope) {
+        JsonObject message = requiredObject(envelope, "message", "message");
+        String type = requiredString(message, "type", "message.type");
+        requiredString(message, "sender", "message.sender");
+        String toUserId = requiredString(message, "to_user_id", "message.to_user_id");
+        String toDeviceId = requiredString(message, "to_device_id", "message.to_device_id");
+        requiredObject(message, "content", "message.content");
+        String appserviceId = optionalString(envelope, "appservice_id");
+        String messageJson = withinLimit(message.toString(),
+                "to_device " + type + " for " + toUserId + " " + toDeviceId);
+        return new ToDevice(messageJson, toUserId, appserviceId);
+    }
+
+    private static DeviceLists deviceLists(JsonObject envelope) {
+        List<String> changed = optionalStrings(envelope, "changed", "changed");
+        List<String> left = optionalStrings(envelope, "left", "left");
+        if (changed.isEmpty() && left.isEmpty()) {
+            throw new PoisonMessageException("no user in 'changed' or 'left'");
+        }
+        String appserviceId = optionalString(envelope, "appservice_id");
+        // Routing sends each service a subset of these lists, never more than all of them.
+        withinLimit(Json.createObjectBuilder()
+                .add("changed", Json.createArrayBuilder(changed))
+                .add("left", Json.createArrayBuilder(left))
+                .build().toString(), "device_lists");
+        return new DeviceLists(changed, left, appserviceId);
+    }
+
+    private static DeviceKeys deviceKeys(JsonObject envelope) {
+        String userId = requiredString(envelope, "user_id", "user_id");
+        String deviceId = requiredString(envelope, "device_id", "device_id");
+        JsonObjectBuilder json = Json.createObjectBuilder().add("user_id", userId).add("device_id", deviceId);
+        boolean counts = isPresent(envelope, "one_time_key_counts");
+        if (counts) {
+            JsonObject oneTimeKeyCounts = requiredObject(envelope, "one_time_key_counts", "one_time_key_counts");
+            for (Map.Entry<String, JsonValue> count : oneTimeKeyCounts.entrySet()) {
+                if (!(count.getValue() instanceof JsonNumber number) || !number.isIntegral()) {
+                    throw new PoisonMessageException("'one_time_key_counts." + count.getKey() + "' is not an integer but "
+                            + (count.getValue() instanceof JsonNumber ? count.getValue() : describe(count.getValue())));
+                }
+            }
+            json.add("one_time_key_counts", oneTimeKeyCounts);
+        }
+        boolean fallback = isPresent(envelope, "unused_fallback_key_types");
+        if (fallback) {
+            List<String> types = optionalStrings(envelope, "unused_fallback_key_types", "unused_fallback_key_types");
+            json.add("unused_fallback_key_types", Json.createArrayBuilder(types));
+        }
+        if (!counts && !fallback) {
+            throw new PoisonMessageException("neither 'one_time_key_counts' nor 'unused_fallback_key_types'");
+        }
+        String appserviceId = optionalString(envelope, "appservice_id");
+        String keysJson = withinLimit(json.build().toString(), "device_keys of " + userId + " " + deviceId);
+        return new DeviceKeys(keysJson, userId, deviceId, appserviceId);
+    }
+
+    private static String withinLimit(String json, String what) {
+        int bytes = json.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_EVENT_BYTES) {
-            throw new PoisonMessageException("event " + eventId + " is " + bytes
+            throw new PoisonMessageException(what + " is " + bytes
                     + " bytes of JSON, more than the limit of " + MAX_EVENT_BYTES + " bytes");
         }
-        return new Envelope(kind, eventJson, eventId, roomId, sender, type, stateKey, appserviceId,
-                roomAliases, roomMembers);
+        return json;
     }
 
     private static JsonValue readJson(String text) {
@@ -100,6 +265,20 @@ public record Envelope(
         }
     }
 
+    private static boolean isPresent(JsonObject object, String key) {
+        return object.containsKey(key) && !object.isNull(key);
+    }
+
+    private static JsonObject requiredObject(JsonObject object, String key, String name) {
+        if (!object.containsKey(key)) {
+            throw new PoisonMessageException("missing '" + name + "'");
+        }
+        if (object.get(key).getValueType() != JsonValue.ValueType.OBJECT) {
+            throw new PoisonMessageException("'" + name + "' is not an object but " + describe(object.get(key)));
+        }
+        return object.getJsonObject(key);
+    }
+
     private static String requiredString(JsonObject object, String key, String name) {
         if (!object.containsKey(key)) {
             throw new PoisonMessageException("missing '" + name + "'");
@@ -111,23 +290,24 @@ public record Envelope(
     }
 
     private static String optionalString(JsonObject object, String key) {
-        if (!object.containsKey(key) || object.isNull(key)) {
-            return null;
-        }
-        return requiredString(object, key, key);
+        return optionalString(object, key, key);
     }
 
-    private static List<String> optionalStrings(JsonObject object, String key) {
-        if (!object.containsKey(key) || object.isNull(key)) {
+    private static String optionalString(JsonObject object, String key, String name) {
+        return isPresent(object, key) ? requiredString(object, key, name) : null;
+    }
+
+    private static List<String> optionalStrings(JsonObject object, String key, String name) {
+        if (!isPresent(object, key)) {
             return List.of();
         }
         if (!(object.get(key) instanceof JsonArray array)) {
-            throw new PoisonMessageException("'" + key + "' is not an array of strings but " + describe(object.get(key)));
+            throw new PoisonMessageException("'" + name + "' is not an array of strings but " + describe(object.get(key)));
         }
         List<String> strings = new ArrayList<>(array.size());
         for (JsonValue item : array) {
             if (!(item instanceof JsonString string)) {
-                throw new PoisonMessageException("'" + key + "' is not an array of strings: it holds " + describe(item));
+                throw new PoisonMessageException("'" + name + "' is not an array of strings: it holds " + describe(item));
             }
             strings.add(string.getString());
         }

@@ -1,8 +1,8 @@
 package appservice.delivery.ingest;
 
 import appservice.delivery.CrashPoints;
-import appservice.delivery.registrations.AppService;
 import appservice.delivery.registrations.Registrations;
+import appservice.delivery.routing.Routed;
 import appservice.delivery.routing.Router;
 import appservice.delivery.sending.Dispatcher;
 import appservice.delivery.transactions.Transactions;
@@ -21,9 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * What happens to one message from the queue: a valid event is stored for every interested
- * application service (whose sending then starts at once); a message that can never be processed goes
- * to the dead-letter queue with its reason; an event no application service wants is dropped.
+ * What happens to one message from the queue: a valid item (event, ephemeral event, to-device message,
+ * device list or key update) is stored for every interested application service, whose sending then
+ * starts at once; a message that can never be processed goes to the dead-letter queue with its
+ * reason; an item no application service wants is dropped.
  */
 @ApplicationScoped
 public class Ingest {
@@ -51,28 +52,25 @@ public class Ingest {
         if (!registrations.loaded()) {
             throw new IllegalStateException("not ready: application service registrations are not loaded yet");
         }
-        List<AppService> targets;
-        Envelope envelope;
+        List<Routed> routed;
         String messageId;
         try {
             messageId = messageId(message);
-            envelope = Envelope.parse(textOf(message));
-            targets = Router.interested(envelope, registrations.all(), serverName);
+            routed = Router.route(Envelope.parse(textOf(message)), registrations.all(), serverName);
         } catch (PoisonMessageException e) {
             deadLetters.send(message, e.reason());
             return;
         }
-        if (targets.isEmpty()) {
+        if (routed.isEmpty()) {
             unwanted.incrementAndGet();
             return;
         }
-        List<String> asIds = targets.stream().map(AppService::id).toList();
-        transactions.store(messageId, asIds, envelope.eventJson());
+        transactions.store(messageId, routed);
         CrashPoints.reach("stored-before-ack");
-        asIds.forEach(dispatcher::kick);
+        routed.stream().map(r -> r.service().id()).distinct().forEach(dispatcher::kick);
     }
 
-    /** Events that no application service wanted, since startup. */
+    /** Messages that no application service wanted, since startup. */
     public long unwantedCount() {
         return unwanted.get();
     }

@@ -1,4 +1,5 @@
 /**
- * Ingest: takes events off the JMS queue, validates them and stores them.
+ * Ingest: takes envelopes (events, ephemeral events, to-device messages, device lists and key counts)
+ * off the JMS queue, validates them and stores them.
  */
 package appservice.delivery.ingest;

@@ -41,6 +41,16 @@ public class Recoverers {
         }
     }
 
+    /**
+     * Retries a DOWN application service now instead of waiting out its backoff (after a successful
+     * ping, or an operator's request). Does nothing for an UP one.
+     */
+    public void retryNow(String asId) {
+        if (timers.containsKey(asId)) {
+            schedule(asId, Duration.ZERO);
+        }
+    }
+
     public boolean isScheduled(String asId) {
         return timers.containsKey(asId);
     }

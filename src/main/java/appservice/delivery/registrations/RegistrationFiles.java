@@ -123,10 +123,12 @@ public final class RegistrationFiles {
 
         boolean rateLimited = fields.optionalBoolean("rate_limited", true);
         boolean receiveEphemeral = fields.optionalBoolean("receive_ephemeral", false);
+        boolean pushEphemeralUnstable = fields.optionalBoolean("de.sorunome.msc2409.push_ephemeral", false);
+        boolean msc3202 = fields.optionalBoolean("org.matrix.msc3202", false);
         List<String> protocols = protocols(source, top.get("protocols"));
 
         return new AppService(id, url, asToken, hsToken, senderLocalpart, users, aliases, rooms,
-                rateLimited, protocols, receiveEphemeral, source);
+                rateLimited, protocols, receiveEphemeral, pushEphemeralUnstable, msc3202, source);
     }
 
     private static Object readYaml(Path file, String source) {

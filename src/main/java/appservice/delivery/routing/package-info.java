@@ -1,4 +1,4 @@
 /**
- * Routing: decides which application services want an event.
+ * Routing: decides which application services want an envelope, and what each of them gets.
  */
 package appservice.delivery.routing;

@@ -6,6 +6,8 @@ import appservice.delivery.recovery.Recoverers;
 import appservice.delivery.registrations.AppService;
 import appservice.delivery.registrations.Registrations;
 import appservice.delivery.transactions.AppServiceState;
+import appservice.delivery.transactions.Batch;
+import appservice.delivery.transactions.DeadLetter;
 import appservice.delivery.transactions.OutgoingTransaction;
 import appservice.delivery.transactions.Transactions;
 import jakarta.annotation.PostConstruct;
@@ -15,6 +17,7 @@ import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,6 +58,9 @@ public class Dispatcher {
     ManagedThreadFactory threadFactory;
 
     private final Set<String> working = ConcurrentHashMap.newKeySet();
+
+    /** Items per kind per transaction, below 100 for an application service that answered 413 (until restart). */
+    private final Map<String, Integer> sizeLimits = new ConcurrentHashMap<>();
     private ExecutorService workers;
 
     @PostConstruct
@@ -147,13 +153,13 @@ public class Dispatcher {
     private boolean sendAll(String asId, boolean recovering) {
         Optional<AppService> registered = registrations.find(asId);
         if (registered.isEmpty() || !registered.get().pushes()) {
-            return false; // its events wait until a registration with a URL comes back
+            return false; // its items wait until a registration with a URL comes back
         }
         AppService as = registered.get();
         boolean progressed = false;
         int sent = 0;
         while (true) {
-            Optional<OutgoingTransaction> next = transactions.next(asId, recovering);
+            Optional<OutgoingTransaction> next = transactions.next(as, recovering, limitPerKind(asId));
             if (next.isEmpty()) {
                 if (recovering) {
                     transactions.up(asId);
@@ -164,6 +170,10 @@ public class Dispatcher {
             OutgoingTransaction txn = next.get();
             CrashPoints.reach("txn-persisted-before-put");
             SendResult result = sender.send(as, txn);
+            if (result.tooLarge()) {
+                refusedAsTooLarge(txn);
+                continue;
+            }
             if (!result.accepted()) {
                 int step = transactions.failed(asId, result.failure(), progressed);
                 Duration wait = Backoff.delay(step, backoffMax);
@@ -183,5 +193,29 @@ public class Dispatcher {
             progressed = true;
             sent++;
         }
+    }
+
+    /**
+     * HTTP 413 is no outage: the application service is UP, it only wants smaller transactions. The
+     * refused one is abandoned and its items go out again in transactions half the size, until one is
+     * accepted; an item refused alone becomes a dead letter.
+     */
+    private void refusedAsTooLarge(OutgoingTransaction txn) {
+        String asId = txn.asId();
+        Optional<DeadLetter> dead = transactions.abandonTooLarge(txn,
+                "refused with HTTP 413 (too large) even alone, in txn " + txn.txnId());
+        if (dead.isPresent()) {
+            LOG.warning("AS " + asId + " refused a " + dead.get().item().kind() + " alone as too large (txn "
+                    + txn.txnId() + "): kept as dead letter " + dead.get().id());
+        } else {
+            int smaller = Batch.halved(limitPerKind(asId), txn.itemCount());
+            sizeLimits.put(asId, smaller);
+            LOG.warning("AS " + asId + " refused txn " + txn.txnId() + " (" + txn.itemCount()
+                    + " items) as too large: abandoned, its items go again at most " + smaller + " per kind");
+        }
+    }
+
+    private int limitPerKind(String asId) {
+        return sizeLimits.getOrDefault(asId, Batch.MAX_PER_KIND);
     }
 }

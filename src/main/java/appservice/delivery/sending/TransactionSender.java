@@ -6,10 +6,14 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientBuilder;
 import jakarta.ws.rs.client.Entity;
+import jakarta.ws.rs.client.Invocation;
+import jakarta.ws.rs.client.WebTarget;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -18,7 +22,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** Puts a transaction to an application service over HTTP, as the application service API defines. */
+/** Talks to application services over HTTP, as the application service API defines: transactions and pings. */
 @ApplicationScoped
 public class TransactionSender {
 
@@ -29,6 +33,11 @@ public class TransactionSender {
     @Inject
     @ConfigProperty(name = "delivery.http.read-timeout", defaultValue = "PT60S")
     Duration readTimeout;
+
+    /** Deprecated by the spec: also send the hs_token as {@code ?access_token=}, for old application services. */
+    @Inject
+    @ConfigProperty(name = "delivery.legacy-authorization", defaultValue = "false")
+    boolean legacyAuthorization;
 
     private Client client;
 
@@ -50,21 +59,41 @@ public class TransactionSender {
     /** PUT {url}/_matrix/app/v1/transactions/{txnId}; any 2xx means delivered. Never throws. */
     public SendResult send(AppService as, OutgoingTransaction txn) {
         byte[] body = txn.body().getBytes(StandardCharsets.UTF_8);
-        try (Response response = client.target(as.url())
-                .path("_matrix/app/v1/transactions/{txnId}")
-                .resolveTemplate("txnId", txn.txnId())
-                .request(MediaType.APPLICATION_JSON_TYPE)
-                .header(HttpHeaders.AUTHORIZATION, "Bearer " + as.hsToken())
+        try (Response response = request(as, "_matrix/app/v1/transactions/" + txn.txnId())
                 .put(Entity.entity(body, MediaType.APPLICATION_JSON_TYPE))) {
-            int status = response.getStatus();
             response.bufferEntity(); // read to the end so the connection can be reused
-            return status / 100 == 2 ? SendResult.ok() : SendResult.failed("HTTP " + status);
+            return SendResult.answered(response.getStatus());
         } catch (ProcessingException e) {
-            return SendResult.failed(describe(e));
+            return SendResult.noAnswer(describe(e));
         }
     }
 
-    private static String describe(Throwable e) {
+    /**
+     * POST {url}/_matrix/app/v1/ping. Returns the response (which the caller closes); throws
+     * {@link ProcessingException} when there is none.
+     */
+    public Response ping(AppService as, String transactionId) {
+        JsonObjectBuilder body = Json.createObjectBuilder();
+        if (transactionId != null) {
+            body.add("transaction_id", transactionId);
+        }
+        Response response = request(as, "_matrix/app/v1/ping")
+                .post(Entity.entity(body.build().toString(), MediaType.APPLICATION_JSON_TYPE));
+        response.bufferEntity();
+        return response;
+    }
+
+    private Invocation.Builder request(AppService as, String path) {
+        WebTarget target = client.target(as.url()).path(path);
+        if (legacyAuthorization) {
+            target = target.queryParam("access_token", as.hsToken());
+        }
+        return target.request(MediaType.APPLICATION_JSON_TYPE)
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + as.hsToken());
+    }
+
+    /** The root cause, named, for operators: e.g. "ConnectException: Connection refused". */
+    public static String describe(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

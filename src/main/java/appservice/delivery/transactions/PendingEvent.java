@@ -11,23 +11,24 @@ import jakarta.persistence.Table;
 import java.util.Objects;
 
 /**
- * One event waiting for one application service; its id is the arrival order. Once it belongs to a
- * transaction ({@code txnId} set) it stays in that transaction until the transaction is delivered.
+ * One item (an event, an ephemeral event, a to-device message, a device list or key update) waiting for
+ * one application service; its id is the arrival order. Once it belongs to a transaction ({@code txnId}
+ * set) it stays in that transaction until the transaction is delivered.
  */
 @Entity
 @Table(name = "pending_event")
-@NamedQuery(name = "PendingEvent.openTxnId",
-        query = "SELECT MIN(e.txnId) FROM PendingEvent e WHERE e.asId = :as AND e.txnId IS NOT NULL")
 @NamedQuery(name = "PendingEvent.inTxn",
         query = "SELECT e FROM PendingEvent e WHERE e.asId = :as AND e.txnId = :txn ORDER BY e.id")
 @NamedQuery(name = "PendingEvent.waiting",
-        query = "SELECT e FROM PendingEvent e WHERE e.asId = :as AND e.txnId IS NULL ORDER BY e.id")
+        query = "SELECT e FROM PendingEvent e WHERE e.asId = :as AND e.txnId IS NULL AND e.kind = :kind ORDER BY e.id")
 @NamedQuery(name = "PendingEvent.anyFor",
         query = "SELECT e.id FROM PendingEvent e WHERE e.asId = :as")
 @NamedQuery(name = "PendingEvent.deleteTxn",
         query = "DELETE FROM PendingEvent e WHERE e.asId = :as AND e.txnId = :txn")
 @NamedQuery(name = "PendingEvent.countByAs",
         query = "SELECT e.asId, COUNT(e) FROM PendingEvent e GROUP BY e.asId")
+@NamedQuery(name = "PendingEvent.releaseTxn",
+        query = "UPDATE PendingEvent e SET e.txnId = NULL WHERE e.asId = :as AND e.txnId = :txn")
 public class PendingEvent {
 
     @Id
@@ -41,8 +42,13 @@ public class PendingEvent {
     @Column(name = "txn_id")
     private Long txnId;
 
+    /** event, ephemeral, to_device, device_lists or device_keys. */
+    @Column(name = "kind", nullable = false, length = 16)
+    private String kind;
+
+    /** The item as it goes into a transaction body (for an event: the event). */
     @Column(name = "event_json", nullable = false, length = 1048576)
-    private String eventJson;
+    private String json;
 
     @Column(name = "received_at", nullable = false)
     private long receivedAt;
@@ -50,9 +56,10 @@ public class PendingEvent {
     protected PendingEvent() {
     }
 
-    public PendingEvent(String asId, String eventJson, long receivedAt) {
+    public PendingEvent(String asId, Item item, long receivedAt) {
         this.asId = Objects.requireNonNull(asId);
-        this.eventJson = Objects.requireNonNull(eventJson);
+        this.kind = item.kind();
+        this.json = item.json();
         this.receivedAt = receivedAt;
     }
 
@@ -67,7 +74,15 @@ public class PendingEvent {
         return id;
     }
 
-    public String eventJson() {
-        return eventJson;
+    public String asId() {
+        return asId;
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    public Item item() {
+        return new Item(kind, json);
     }
 }

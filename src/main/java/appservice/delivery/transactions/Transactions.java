@@ -1,5 +1,7 @@
 package appservice.delivery.transactions;
 
+import appservice.delivery.registrations.AppService;
+import appservice.delivery.routing.Routed;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
@@ -7,13 +9,15 @@ import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The database side of delivery: stores incoming events per application service, cuts them into
+ * The database side of delivery: stores incoming items per application service, cuts them into
  * transactions, forgets delivered ones, and keeps each application service's UP/DOWN state.
  * Every public method is one database transaction.
  */
@@ -21,61 +25,96 @@ import java.util.TreeMap;
 @Transactional
 public class Transactions {
 
-    /** At most this many events go in one transaction, as in Synapse. */
-    public static final int MAX_EVENTS = 100;
-
     @PersistenceContext(unitName = "delivery")
     EntityManager em;
 
     Clock clock = Clock.systemUTC();
 
     /**
-     * Stores one message's event for each interested application service, unless this message was
+     * Stores one message's items, one per interested application service, unless this message was
      * stored before (a redelivery). Returns whether it stored anything.
      */
-    public boolean store(String messageId, List<String> asIds, String eventJson) {
+    public boolean store(String messageId, List<Routed> routed) {
         if (em.find(ReceivedMessage.class, messageId) != null) {
             return false;
         }
         long now = clock.millis();
         em.persist(new ReceivedMessage(messageId, now));
-        for (String asId : asIds) {
-            em.persist(new PendingEvent(asId, eventJson, now));
+        for (Routed item : routed) {
+            em.persist(new PendingEvent(item.service().id(), new Item(item.kind(), item.json()), now));
         }
         return true;
     }
 
     /**
      * The transaction to send next to this application service: the unfinished one if there is one
-     * (same id, same events), otherwise a new one of up to {@link #MAX_EVENTS} waiting events.
+     * (same id, same body), otherwise a new one of up to {@code limitPerKind} waiting items of each kind.
      * Empty when nothing waits, or when the application service is DOWN and this is not its recoverer.
      */
-    public Optional<OutgoingTransaction> next(String asId, boolean recovering) {
+    public Optional<OutgoingTransaction> next(AppService as, boolean recovering, int limitPerKind) {
+        String asId = as.id();
         AppServiceState state = em.find(AppServiceState.class, asId);
         if (state != null && state.isDown() && !recovering) {
             return Optional.empty();
         }
-        Long open = em.createNamedQuery("PendingEvent.openTxnId", Long.class)
-                .setParameter("as", asId).getSingleResult();
-        if (open != null) {
-            return Optional.of(new OutgoingTransaction(asId, open, jsonOf(
-                    em.createNamedQuery("PendingEvent.inTxn", PendingEvent.class)
-                            .setParameter("as", asId).setParameter("txn", open).getResultList())));
+        List<AppServiceTxn> open = em.createNamedQuery("AppServiceTxn.oldest", AppServiceTxn.class)
+                .setParameter("as", asId).setMaxResults(1).getResultList();
+        if (!open.isEmpty()) {
+            return Optional.of(open.get(0).outgoing());
         }
-        List<PendingEvent> waiting = em.createNamedQuery("PendingEvent.waiting", PendingEvent.class)
-                .setParameter("as", asId).setMaxResults(MAX_EVENTS).getResultList();
+        List<PendingEvent> waiting = new ArrayList<>();
+        for (String kind : Item.KINDS) {
+            waiting.addAll(em.createNamedQuery("PendingEvent.waiting", PendingEvent.class)
+                    .setParameter("as", asId).setParameter("kind", kind)
+                    .setMaxResults(limitPerKind).getResultList());
+        }
         if (waiting.isEmpty()) {
             return Optional.empty();
         }
-        long txnId = lockedState(asId).allocateTxnId(clock.millis());
-        waiting.forEach(e -> e.assignTo(txnId));
-        return Optional.of(new OutgoingTransaction(asId, txnId, jsonOf(waiting)));
+        waiting.sort(Comparator.comparing(PendingEvent::id));
+        List<PendingEvent> items = Batch.take(waiting, PendingEvent::kind, limitPerKind);
+        long now = clock.millis();
+        long txnId = lockedState(asId).allocateTxnId(now);
+        items.forEach(e -> e.assignTo(txnId));
+        String body = TransactionBody.build(items.stream().map(PendingEvent::item).toList(), as);
+        AppServiceTxn txn = new AppServiceTxn(asId, txnId, body, items.size(), now);
+        em.persist(txn);
+        return Optional.of(txn.outgoing());
     }
 
-    /** The application service accepted the transaction: its events are done. */
+    /** The application service accepted the transaction: its items are done. */
     public void complete(OutgoingTransaction txn) {
         em.createNamedQuery("PendingEvent.deleteTxn")
                 .setParameter("as", txn.asId()).setParameter("txn", txn.txnId()).executeUpdate();
+        em.createNamedQuery("AppServiceTxn.delete")
+                .setParameter("as", txn.asId()).setParameter("txn", txn.txnId()).executeUpdate();
+    }
+
+    /**
+     * The application service refused the transaction as too large: its id is never used again. Its
+     * items wait again, to go out in smaller transactions; a single item refused alone becomes a dead
+     * letter instead. Returns the dead letter, if it came to that.
+     */
+    public Optional<DeadLetter> abandonTooLarge(OutgoingTransaction txn, String reason) {
+        Optional<DeadLetter> dead = Optional.empty();
+        if (txn.itemCount() == 1) {
+            PendingEvent item = em.createNamedQuery("PendingEvent.inTxn", PendingEvent.class)
+                    .setParameter("as", txn.asId()).setParameter("txn", txn.txnId()).getSingleResult();
+            DeadLetter letter = new DeadLetter(txn.asId(), item.item(), reason, clock.millis());
+            em.persist(letter);
+            em.remove(item);
+            dead = Optional.of(letter);
+        } else {
+            em.createNamedQuery("PendingEvent.releaseTxn")
+                    .setParameter("as", txn.asId()).setParameter("txn", txn.txnId()).executeUpdate();
+        }
+        em.createNamedQuery("AppServiceTxn.delete")
+                .setParameter("as", txn.asId()).setParameter("txn", txn.txnId()).executeUpdate();
+        return dead;
+    }
+
+    public long deadLetterCount() {
+        return em.createNamedQuery("DeadLetter.count", Long.class).getSingleResult();
     }
 
     /**
@@ -140,7 +179,4 @@ public class Transactions {
         return state;
     }
 
-    private static List<String> jsonOf(List<PendingEvent> events) {
-        return events.stream().map(PendingEvent::eventJson).toList();
-    }
 }

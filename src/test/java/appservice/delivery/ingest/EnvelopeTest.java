@@ -1,12 +1,15 @@
 package appservice.delivery.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EnvelopeTest {
@@ -18,7 +21,7 @@ class EnvelopeTest {
 
     @Test
     void parsesAValidEnvelope() {
-        Envelope envelope = Envelope.parse("""
+        Envelope.Event envelope = parseEvent("""
                 {"kind": "event", "event": {"event_id": "$m:hs", "room_id": "!room:hs", "sender": "@alice:hs",
                   "type": "m.room.member", "state_key": "@irc_bob:hs", "content": {"membership": "invite"}},
                  "appservice_id": "irc", "room_aliases": ["#a:hs", "#b:hs"], "room_members": ["@alice:hs"]}""");
@@ -36,11 +39,11 @@ class EnvelopeTest {
 
     @Test
     void optionalFieldsMayBeAbsentOrNull() {
-        Envelope absent = Envelope.parse("{\"kind\": \"event\", \"event\": " + EVENT + "}");
-        Envelope nulls = Envelope.parse("{\"kind\": \"event\", \"event\": " + EVENT
+        Envelope.Event absent = parseEvent("{\"kind\": \"event\", \"event\": " + EVENT + "}");
+        Envelope.Event nulls = parseEvent("{\"kind\": \"event\", \"event\": " + EVENT
                 + ", \"appservice_id\": null, \"room_aliases\": null, \"room_members\": null}");
 
-        for (Envelope envelope : List.of(absent, nulls)) {
+        for (Envelope.Event envelope : List.of(absent, nulls)) {
             assertNull(envelope.stateKey());
             assertNull(envelope.appserviceId());
             assertEquals(List.of(), envelope.roomAliases());
@@ -52,13 +55,13 @@ class EnvelopeTest {
     void eventJsonIsTheCompactEventAndStable() {
         String text = "{\"kind\": \"event\",\n  \"event\": " + EVENT + "}";
 
-        Envelope envelope = Envelope.parse(text);
+        Envelope.Event envelope = parseEvent(text);
 
         assertEquals("{\"event_id\":\"$abc:hs\",\"room_id\":\"!room:hs\",\"sender\":\"@alice:hs\","
                 + "\"type\":\"m.room.message\",\"origin_server_ts\":1700000000000,"
                 + "\"content\":{\"msgtype\":\"m.text\",\"body\":\"héllo\"}}", envelope.eventJson());
-        assertEquals(envelope.eventJson(), Envelope.parse(text).eventJson());
-        assertEquals(envelope.eventJson(), Envelope.parse(
+        assertEquals(envelope.eventJson(), parseEvent(text).eventJson());
+        assertEquals(envelope.eventJson(), parseEvent(
                 "{\"kind\":\"event\",\"event\":" + envelope.eventJson() + "}").eventJson());
     }
 
@@ -115,7 +118,7 @@ class EnvelopeTest {
     void acceptsAnEventOfExactlyTheLimit() {
         String event = eventOfSize(Envelope.MAX_EVENT_BYTES);
 
-        Envelope envelope = Envelope.parse(envelope(event));
+        Envelope.Event envelope = parseEvent(envelope(event));
 
         assertEquals(Envelope.MAX_EVENT_BYTES, envelope.eventJson().getBytes(StandardCharsets.UTF_8).length);
     }
@@ -136,6 +139,217 @@ class EnvelopeTest {
         PoisonMessageException e = assertThrows(PoisonMessageException.class, () -> Envelope.parse(envelope(event)));
 
         assertTrue(e.reason().contains("more than the limit of 65536 bytes"), e.reason());
+    }
+
+    @Test
+    void parsesATypingEventWithItsRoomMembers() {
+        Envelope.Ephemeral typing = parseAs(Envelope.Ephemeral.class, """
+                {"kind": "ephemeral", "event": {"type": "m.typing", "room_id": "!r:hs",
+                  "content": {"user_ids": ["@alice:hs"]}}, "room_members": ["@alice:hs", "@irc_bob:hs"]}""");
+
+        assertEquals("ephemeral", typing.kind());
+        assertEquals("m.typing", typing.type());
+        assertEquals("!r:hs", typing.roomId());
+        assertNull(typing.userId());
+        assertNull(typing.appserviceId());
+        assertEquals(List.of("@alice:hs", "@irc_bob:hs"), typing.roomMembers());
+        assertEquals("{\"type\":\"m.typing\",\"room_id\":\"!r:hs\",\"content\":{\"user_ids\":[\"@alice:hs\"]}}",
+                typing.eventJson());
+    }
+
+    @Test
+    void parsesAReceiptAddressedToOneService() {
+        Envelope.Ephemeral receipt = parseAs(Envelope.Ephemeral.class, """
+                {"kind": "ephemeral", "appservice_id": "irc", "event": {"type": "m.receipt", "room_id": "!r:hs",
+                  "content": {"$e:hs": {"m.read": {"@alice:hs": {"ts": 1}}}}}}""");
+
+        assertEquals("m.receipt", receipt.type());
+        assertEquals("!r:hs", receipt.roomId());
+        assertEquals("irc", receipt.appserviceId());
+        assertEquals(List.of(), receipt.roomMembers());
+        assertEquals("{\"type\":\"m.receipt\",\"room_id\":\"!r:hs\",\"content\":{\"$e:hs\":{\"m.read\":{\"@alice:hs\":{\"ts\":1}}}}}",
+                receipt.eventJson());
+    }
+
+    @Test
+    void parsesPresenceWithItsUser() {
+        Envelope.Ephemeral presence = parseAs(Envelope.Ephemeral.class, """
+                {"kind": "ephemeral", "event": {"type": "m.presence", "sender": "@irc_bob:hs",
+                  "content": {"presence": "online"}}}""");
+
+        assertEquals("m.presence", presence.type());
+        assertEquals("@irc_bob:hs", presence.userId());
+        assertNull(presence.roomId());
+        assertEquals("{\"type\":\"m.presence\",\"sender\":\"@irc_bob:hs\",\"content\":{\"presence\":\"online\"}}",
+                presence.eventJson());
+    }
+
+    @Test
+    void rejectsABadEphemeralEnvelope() {
+        assertPoison("{\"kind\": \"ephemeral\"}", "missing 'event'");
+        assertPoison("{\"kind\": \"ephemeral\", \"event\": []}", "'event' is not an object but an array");
+        assertPoison(ephemeral("{\"room_id\": \"!r:hs\"}"), "missing 'event.type'");
+        assertPoison(ephemeral("{\"type\": 3, \"room_id\": \"!r:hs\"}"), "'event.type' is not a string but a number");
+        assertPoison(ephemeral("{\"type\": \"m.room.message\", \"room_id\": \"!r:hs\"}"),
+                "unsupported ephemeral type 'm.room.message'");
+        assertPoison(ephemeral("{\"type\": \"m.typing\", \"content\": {}}"), "missing 'event.room_id'");
+        assertPoison(ephemeral("{\"type\": \"m.receipt\", \"room_id\": null}"), "'event.room_id' is not a string but null");
+        assertPoison(ephemeral("{\"type\": \"m.presence\", \"content\": {}}"), "missing 'event.sender'");
+        assertPoison(ephemeral("{\"type\": \"m.presence\", \"sender\": [\"@a:hs\"]}"),
+                "'event.sender' is not a string but an array");
+        assertPoison("{\"kind\": \"ephemeral\", \"event\": {\"type\": \"m.typing\", \"room_id\": \"!r:hs\"},"
+                + " \"room_members\": \"@a:hs\"}", "'room_members' is not an array of strings but a string");
+        assertPoison("{\"kind\": \"ephemeral\", \"event\": {\"type\": \"m.typing\", \"room_id\": \"!r:hs\"},"
+                + " \"appservice_id\": false}", "'appservice_id' is not a string but a boolean");
+    }
+
+    @Test
+    void parsesAToDeviceMessage() {
+        Envelope.ToDevice message = parseAs(Envelope.ToDevice.class, """
+                {"kind": "to_device", "message": {"type": "m.room_key_request", "sender": "@alice:hs",
+                  "to_user_id": "@irc_bob:hs", "to_device_id": "BOBDEVICE", "content": {"action": "request"}}}""");
+
+        assertEquals("to_device", message.kind());
+        assertEquals("@irc_bob:hs", message.toUserId());
+        assertNull(message.appserviceId());
+        assertEquals("{\"type\":\"m.room_key_request\",\"sender\":\"@alice:hs\",\"to_user_id\":\"@irc_bob:hs\","
+                + "\"to_device_id\":\"BOBDEVICE\",\"content\":{\"action\":\"request\"}}", message.messageJson());
+    }
+
+    @Test
+    void rejectsABadToDeviceMessage() {
+        assertPoison("{\"kind\": \"to_device\"}", "missing 'message'");
+        assertPoison("{\"kind\": \"to_device\", \"message\": \"hi\"}", "'message' is not an object but a string");
+        for (String key : List.of("type", "sender", "to_user_id", "to_device_id")) {
+            assertPoison(toDevice(key, null), "missing 'message." + key + "'");
+            assertPoison(toDevice(key, "1"), "'message." + key + "' is not a string but a number");
+        }
+        assertPoison(toDevice("content", null), "missing 'message.content'");
+        assertPoison(toDevice("content", "\"text\""), "'message.content' is not an object but a string");
+        assertPoison(toDevice("content", "null"), "'message.content' is not an object but null");
+    }
+
+    @Test
+    void parsesDeviceListUpdates() {
+        Envelope.DeviceLists both = parseAs(Envelope.DeviceLists.class,
+                "{\"kind\": \"device_lists\", \"changed\": [\"@a:hs\", \"@b:hs\"], \"left\": [\"@c:hs\"], \"appservice_id\": \"irc\"}");
+        Envelope.DeviceLists changedOnly = parseAs(Envelope.DeviceLists.class,
+                "{\"kind\": \"device_lists\", \"changed\": [\"@a:hs\"], \"left\": null}");
+        Envelope.DeviceLists leftOnly = parseAs(Envelope.DeviceLists.class,
+                "{\"kind\": \"device_lists\", \"left\": [\"@c:hs\"]}");
+
+        assertEquals("device_lists", both.kind());
+        assertEquals(List.of("@a:hs", "@b:hs"), both.changed());
+        assertEquals(List.of("@c:hs"), both.left());
+        assertEquals("irc", both.appserviceId());
+        assertEquals(List.of("@a:hs"), changedOnly.changed());
+        assertEquals(List.of(), changedOnly.left());
+        assertEquals(List.of(), leftOnly.changed());
+        assertEquals(List.of("@c:hs"), leftOnly.left());
+    }
+
+    @Test
+    void rejectsADeviceListUpdateWithoutUsers() {
+        assertPoison("{\"kind\": \"device_lists\"}", "no user in 'changed' or 'left'");
+        assertPoison("{\"kind\": \"device_lists\", \"changed\": [], \"left\": null}", "no user in 'changed' or 'left'");
+        assertPoison("{\"kind\": \"device_lists\", \"changed\": \"@a:hs\"}", "'changed' is not an array of strings but a string");
+        assertPoison("{\"kind\": \"device_lists\", \"left\": [\"@a:hs\", 5]}", "'left' is not an array of strings: it holds a number");
+    }
+
+    @Test
+    void parsesDeviceKeysKeepingOnlyTheirFields() {
+        Envelope.DeviceKeys keys = parseAs(Envelope.DeviceKeys.class, """
+                {"kind": "device_keys", "appservice_id": "irc", "user_id": "@irc_bob:hs", "device_id": "DEV",
+                 "one_time_key_counts": {"signed_curve25519": 50, "curve25519": 0},
+                 "unused_fallback_key_types": ["signed_curve25519"], "something_else": true}""");
+
+        assertEquals("device_keys", keys.kind());
+        assertEquals("@irc_bob:hs", keys.userId());
+        assertEquals("DEV", keys.deviceId());
+        assertEquals("irc", keys.appserviceId());
+        assertEquals("{\"user_id\":\"@irc_bob:hs\",\"device_id\":\"DEV\","
+                + "\"one_time_key_counts\":{\"signed_curve25519\":50,\"curve25519\":0},"
+                + "\"unused_fallback_key_types\":[\"signed_curve25519\"]}", keys.json());
+    }
+
+    @Test
+    void deviceKeysNeedOnlyOneOfCountsAndFallbackTypes() {
+        Envelope.DeviceKeys counts = parseAs(Envelope.DeviceKeys.class,
+                "{\"kind\": \"device_keys\", \"user_id\": \"@a:hs\", \"device_id\": \"D\", \"one_time_key_counts\": {}}");
+        Envelope.DeviceKeys fallback = parseAs(Envelope.DeviceKeys.class,
+                "{\"kind\": \"device_keys\", \"user_id\": \"@a:hs\", \"device_id\": \"D\", \"one_time_key_counts\": null,"
+                        + " \"unused_fallback_key_types\": []}");
+
+        assertEquals("{\"user_id\":\"@a:hs\",\"device_id\":\"D\",\"one_time_key_counts\":{}}", counts.json());
+        assertEquals("{\"user_id\":\"@a:hs\",\"device_id\":\"D\",\"unused_fallback_key_types\":[]}", fallback.json());
+    }
+
+    @Test
+    void rejectsBadDeviceKeys() {
+        String device = "\"kind\": \"device_keys\", \"user_id\": \"@a:hs\", \"device_id\": \"D\"";
+        assertPoison("{\"kind\": \"device_keys\", \"device_id\": \"D\", \"one_time_key_counts\": {}}", "missing 'user_id'");
+        assertPoison("{\"kind\": \"device_keys\", \"user_id\": \"@a:hs\", \"device_id\": 7, \"one_time_key_counts\": {}}",
+                "'device_id' is not a string but a number");
+        assertPoison("{" + device + "}", "neither 'one_time_key_counts' nor 'unused_fallback_key_types'");
+        assertPoison("{" + device + ", \"one_time_key_counts\": null, \"unused_fallback_key_types\": null}",
+                "neither 'one_time_key_counts' nor 'unused_fallback_key_types'");
+        assertPoison("{" + device + ", \"one_time_key_counts\": [50]}", "'one_time_key_counts' is not an object but an array");
+        assertPoison("{" + device + ", \"one_time_key_counts\": {\"signed_curve25519\": \"50\"}}",
+                "'one_time_key_counts.signed_curve25519' is not an integer but a string");
+        assertPoison("{" + device + ", \"one_time_key_counts\": {\"signed_curve25519\": 1.5}}",
+                "'one_time_key_counts.signed_curve25519' is not an integer but 1.5");
+        assertPoison("{" + device + ", \"unused_fallback_key_types\": \"signed_curve25519\"}",
+                "'unused_fallback_key_types' is not an array of strings but a string");
+        assertPoison("{" + device + ", \"unused_fallback_key_types\": [{}]}",
+                "'unused_fallback_key_types' is not an array of strings: it holds an object");
+    }
+
+    @Test
+    void appliesTheLimitToEveryKind() {
+        String big = "x".repeat(Envelope.MAX_EVENT_BYTES);
+
+        assertPoison(ephemeral("{\"type\": \"m.typing\", \"room_id\": \"!r:hs\", \"content\": {\"pad\": \"" + big + "\"}}"),
+                "ephemeral m.typing is 65");
+        assertPoison(toDevice("content", "{\"pad\": \"" + big + "\"}"), "to_device m.test for @b:hs DEV is 65");
+        assertPoison("{\"kind\": \"device_lists\", \"changed\": [\"@" + big + "\"]}", "device_lists is 65");
+        assertPoison("{\"kind\": \"device_keys\", \"user_id\": \"@a:hs\", \"device_id\": \"D\","
+                + " \"unused_fallback_key_types\": [\"" + big + "\"]}", "device_keys of @a:hs D is 65");
+    }
+
+    @Test
+    void anUnknownKindIsStillPoison() {
+        assertPoison("{\"kind\": \"presence\", \"event\": " + EVENT + "}", "unknown kind 'presence'");
+        assertPoison("{\"kind\": \"device_list\", \"changed\": [\"@a:hs\"]}", "unknown kind 'device_list'");
+    }
+
+    private static <T extends Envelope> T parseAs(Class<T> kind, String text) {
+        return assertInstanceOf(kind, Envelope.parse(text));
+    }
+
+    private static Envelope.Event parseEvent(String text) {
+        return parseAs(Envelope.Event.class, text);
+    }
+
+    private static String ephemeral(String event) {
+        return "{\"kind\": \"ephemeral\", \"event\": " + event + "}";
+    }
+
+    /** A valid to-device envelope with {@code key} of its message set to the raw JSON {@code value}, or removed if null. */
+    private static String toDevice(String key, String value) {
+        Map<String, String> message = new LinkedHashMap<>();
+        message.put("type", "\"m.test\"");
+        message.put("sender", "\"@a:hs\"");
+        message.put("to_user_id", "\"@b:hs\"");
+        message.put("to_device_id", "\"DEV\"");
+        message.put("content", "{}");
+        if (value == null) {
+            message.remove(key);
+        } else {
+            message.put(key, value);
+        }
+        StringBuilder json = new StringBuilder();
+        message.forEach((k, v) -> json.append(json.length() == 0 ? "" : ",").append('"').append(k).append("\":").append(v));
+        return "{\"kind\": \"to_device\", \"message\": {" + json + "}}";
     }
 
     /** A compact event whose UTF-8 serialisation is exactly {@code bytes} long. */

@@ -8,7 +8,8 @@ import java.lang.annotation.Target;
 /**
  * The application services a test class needs: each gets a {@link RecordingAppService} and a
  * registration file ({@code id}, {@code as-<id>}/{@code hs-<id>} tokens, sender {@code <id>_bot},
- * users namespace {@code @<id>_.*}) before the service starts.
+ * users namespace {@code @<id>_.*}) before the service starts. Extra YAML lines follow the id after
+ * {@code |}, e.g. {@code "bridge|receive_ephemeral: true"}; {@code "|url: null"} replaces the URL.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)

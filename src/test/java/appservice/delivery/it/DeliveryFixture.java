@@ -43,10 +43,14 @@ public class DeliveryFixture implements BeforeAllCallback, AfterAllCallback {
         wipeDatabase();
         Files.createDirectories(IT_DIR.resolve("registrations"));
         AppServices wanted = context.getRequiredTestClass().getAnnotation(AppServices.class);
-        for (String id : wanted == null ? new String[0] : wanted.value()) {
+        for (String spec : wanted == null ? new String[0] : wanted.value()) {
+            String[] parts = spec.split("\\|");
+            String id = parts[0];
             RecordingAppService service = new RecordingAppService(id);
             SERVICES.put(id, service);
-            Files.writeString(IT_DIR.resolve("registrations").resolve(id + ".yaml"), registration(id, service.url()));
+            String[] extraLines = java.util.Arrays.copyOfRange(parts, 1, parts.length);
+            Files.writeString(IT_DIR.resolve("registrations").resolve(id + ".yaml"),
+                    registration(id, service.url(), extraLines));
         }
     }
 
@@ -55,9 +59,19 @@ public class DeliveryFixture implements BeforeAllCallback, AfterAllCallback {
         closeAll();
     }
 
-    public static String registration(String id, String url) {
+    /** A registration; an extra line {@code url: ...} replaces the URL, others are added as they are. */
+    public static String registration(String id, String url, String... extraLines) {
+        StringBuilder extra = new StringBuilder();
+        for (String line : extraLines) {
+            if (line.startsWith("url:")) {
+                url = line.substring("url:".length()).trim();
+            } else {
+                extra.append(line).append("\n");
+            }
+        }
         return "id: " + id + "\n"
                 + "url: " + url + "\n"
+                + extra
                 + "as_token: as-" + id + "\n"
                 + "hs_token: hs-" + id + "\n"
                 + "sender_localpart: " + id + "_bot\n"

@@ -3,32 +3,15 @@ package appservice.delivery.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Events published to the queue reach the application services that want them, in transactions. */
-@ExtendWith({DeliveryFixture.class, ArquillianExtension.class})
 @AppServices({"bridge", "bystander"})
-class DeliveryIT {
-
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-    @Deployment(testable = false)
-    static WebArchive app() {
-        return Deployments.app();
-    }
-
-    @ArquillianResource
-    URL base;
+class DeliveryIT extends OnPayaraMicro {
 
     @Test
     void anEventReachesTheInterestedApplicationServiceAndIsForgotten() {
@@ -44,9 +27,9 @@ class DeliveryIT {
         assertEquals("Bearer hs-bridge", txn.authorization());
         assertEquals(List.of("$one"), txn.eventIds());
         assertTrue(txn.body().contains("\"body\":\"hello $one\""), txn.body());
-        RecordingAppService.await(() -> Health.pendingEvents(base.toString(), "bridge") == 0, TIMEOUT,
-                () -> "bridge still has pending events: " + Health.check(base.toString(), "appservices"));
-        assertEquals("UP", Health.state(base.toString(), "bridge"));
+        RecordingAppService.await(() -> Health.pendingEvents(baseUrl(), "bridge") == 0, TIMEOUT,
+                () -> "bridge still has pending events: " + Health.check(baseUrl(), "appservices"));
+        assertEquals("UP", Health.state(baseUrl(), "bridge"));
         assertTrue(DeliveryFixture.appService("bystander").received().isEmpty(), "an uninterested AS got a txn");
     }
 

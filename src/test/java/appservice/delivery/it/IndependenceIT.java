@@ -3,29 +3,12 @@ package appservice.delivery.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URL;
 import java.time.Duration;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** One application service that hangs never delays another. */
-@ExtendWith({DeliveryFixture.class, ArquillianExtension.class})
 @AppServices({"hanging", "healthy"})
-class IndependenceIT {
-
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-    @Deployment(testable = false)
-    static WebArchive app() {
-        return Deployments.app();
-    }
-
-    @ArquillianResource
-    URL base;
+class IndependenceIT extends OnPayaraMicro {
 
     @Test
     void whileOneApplicationServiceHangsPastTheReadTimeoutTheOtherKeepsReceiving() {
@@ -43,9 +26,9 @@ class IndependenceIT {
 
         healthy.awaitDelivered(20, TIMEOUT);
         assertTrue(hanging.received().isEmpty(), "healthy got everything while hanging was still hanging");
-        RecordingAppService.await(() -> Health.state(base.toString(), "hanging").equals("DOWN"), TIMEOUT,
-                () -> "hanging should be DOWN after the read timeout: " + Health.check(base.toString(), "appservices"));
-        assertEquals("UP", Health.state(base.toString(), "healthy"));
+        RecordingAppService.await(() -> Health.state(baseUrl(), "hanging").equals("DOWN"), TIMEOUT,
+                () -> "hanging should be DOWN after the read timeout: " + Health.check(baseUrl(), "appservices"));
+        assertEquals("UP", Health.state(baseUrl(), "healthy"));
         hanging.delay(Duration.ZERO);
     }
 }

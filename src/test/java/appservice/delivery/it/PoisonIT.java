@@ -7,29 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Messages that can never be delivered go to the dead-letter queue with their reason; nothing else is lost. */
-@ExtendWith({DeliveryFixture.class, ArquillianExtension.class})
 @AppServices({"bridge"})
-class PoisonIT {
-
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-    @Deployment(testable = false)
-    static WebArchive app() {
-        return Deployments.app();
-    }
+class PoisonIT extends OnPayaraMicro {
 
     @Test
     void eachKindOfPoisonGoesToTheDeadLetterQueueWithItsReasonAndTheGoodMessagesAroundThemArrive() throws JMSException {

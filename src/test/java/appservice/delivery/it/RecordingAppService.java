@@ -17,15 +17,21 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
- * An application service for tests: records every transaction PUT to it (id, body, Authorization
- * header, time) and answers with the status it is told to (200 by default), optionally after a delay.
+ * An application service for tests: records every transaction PUT to it and every ping (id, body,
+ * Authorization header, query, time) and answers with the status it is told to (200 by default),
+ * optionally after a delay.
  */
 public final class RecordingAppService implements AutoCloseable {
 
-    /** One PUT as the application service saw it. */
-    public record Received(String txnId, String body, String authorization, Instant at, int answered) {
+    /** One PUT (or ping POST) as the application service saw it. */
+    public record Received(String txnId, String body, String authorization, String query, Instant at, int answered) {
+
+        public JsonObject json() {
+            return Json.createReader(new StringReader(body)).readObject();
+        }
 
         public List<String> eventIds() {
             List<String> ids = new ArrayList<>();
@@ -39,7 +45,9 @@ public final class RecordingAppService implements AutoCloseable {
     private final String id;
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
-    private volatile int status = 200;
+    private final List<Received> pings = new CopyOnWriteArrayList<>();
+    private volatile Function<String, Integer> status = body -> 200;
+    private volatile int pingStatus = 200;
     private volatile Duration delay = Duration.ZERO;
 
     public RecordingAppService(String id) throws IOException {
@@ -59,7 +67,20 @@ public final class RecordingAppService implements AutoCloseable {
     }
 
     public void answer(int status) {
-        this.status = status;
+        this.status = body -> status;
+    }
+
+    /** Answers each transaction with the status this function gives for its body. */
+    public void answer(Function<String, Integer> statusForBody) {
+        this.status = statusForBody;
+    }
+
+    public void answerPings(int status) {
+        this.pingStatus = status;
+    }
+
+    public List<Received> pings() {
+        return List.copyOf(pings);
     }
 
     public void delay(Duration delay) {
@@ -113,8 +134,12 @@ public final class RecordingAppService implements AutoCloseable {
         try (exchange; InputStream in = exchange.getRequestBody()) {
             String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             String path = exchange.getRequestURI().getPath();
+            String query = exchange.getRequestURI().getRawQuery();
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
             String prefix = "/_matrix/app/v1/transactions/";
-            if (!exchange.getRequestMethod().equals("PUT") || !path.startsWith(prefix)) {
+            boolean ping = exchange.getRequestMethod().equals("POST") && path.equals("/_matrix/app/v1/ping");
+            boolean transaction = exchange.getRequestMethod().equals("PUT") && path.startsWith(prefix);
+            if (!ping && !transaction) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
@@ -125,10 +150,11 @@ public final class RecordingAppService implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
-            int answer = status;
-            received.add(new Received(path.substring(prefix.length()), body,
-                    exchange.getRequestHeaders().getFirst("Authorization"), Instant.now(), answer));
-            byte[] response = "{}".getBytes(StandardCharsets.UTF_8);
+            int answer = ping ? pingStatus : status.apply(body);
+            Received request = new Received(ping ? null : path.substring(prefix.length()), body, authorization,
+                    query, Instant.now(), answer);
+            (ping ? pings : received).add(request);
+            byte[] response = (answer / 100 == 2 ? "{}" : "{\"errcode\":\"M_UNKNOWN\"}").getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(answer, response.length);
             exchange.getResponseBody().write(response);

@@ -3,30 +3,13 @@ package appservice.delivery.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URL;
 import java.time.Duration;
 import java.util.List;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** An application service that fails is marked DOWN and retried, with growing waits, until it answers. */
-@ExtendWith({DeliveryFixture.class, ArquillianExtension.class})
 @AppServices({"flaky"})
-class RecoveryIT {
-
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-    @Deployment(testable = false)
-    static WebArchive app() {
-        return Deployments.app();
-    }
-
-    @ArquillianResource
-    URL base;
+class RecoveryIT extends OnPayaraMicro {
 
     @Test
     void aFailingApplicationServiceGetsTheSameTransactionAfter2Then4SecondsAndComesBackUp() {
@@ -35,8 +18,8 @@ class RecoveryIT {
         try (Publisher publisher = new Publisher()) {
             publisher.publish(Publisher.event("$first", "!r:localhost", "@flaky_a:localhost"), "!r:localhost");
             flaky.awaitRequests(1, TIMEOUT);
-            RecordingAppService.await(() -> Health.state(base.toString(), "flaky").equals("DOWN"), TIMEOUT,
-                    () -> "flaky is not DOWN: " + Health.check(base.toString(), "appservices"));
+            RecordingAppService.await(() -> Health.state(baseUrl(), "flaky").equals("DOWN"), TIMEOUT,
+                    () -> "flaky is not DOWN: " + Health.check(baseUrl(), "appservices"));
             // Published while DOWN: waits, and goes out after the retried transaction.
             publisher.publish(Publisher.event("$second", "!r:localhost", "@flaky_a:localhost"), "!r:localhost");
         }
@@ -55,9 +38,9 @@ class RecoveryIT {
         assertAtLeast(Duration.ofSeconds(2), Duration.between(attempts.get(0).at(), attempts.get(1).at()));
         assertAtLeast(Duration.ofSeconds(4), Duration.between(attempts.get(1).at(), attempts.get(2).at()));
         assertEquals(List.of("$first", "$second"), flaky.deliveredEventIds());
-        RecordingAppService.await(() -> Health.state(base.toString(), "flaky").equals("UP"), TIMEOUT,
-                () -> "flaky is not UP again: " + Health.check(base.toString(), "appservices"));
-        assertEquals(0, Health.pendingEvents(base.toString(), "flaky"));
+        RecordingAppService.await(() -> Health.state(baseUrl(), "flaky").equals("UP"), TIMEOUT,
+                () -> "flaky is not UP again: " + Health.check(baseUrl(), "appservices"));
+        assertEquals(0, Health.pendingEvents(baseUrl(), "flaky"));
     }
 
     private static void assertAtLeast(Duration expected, Duration actual) {

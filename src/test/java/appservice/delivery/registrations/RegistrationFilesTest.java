@@ -61,6 +61,9 @@ class RegistrationFilesTest {
         assertEquals("@_irc_bot:example.org", irc.senderUserId("example.org"));
         assertFalse(irc.rateLimited());
         assertTrue(irc.receiveEphemeral());
+        assertTrue(irc.pushEphemeralUnstable());
+        assertTrue(irc.wantsEphemeral());
+        assertFalse(irc.msc3202());
         assertEquals(List.of("irc", "ircv3"), irc.protocols());
         assertEquals(file.toString(), irc.source());
 
@@ -81,10 +84,36 @@ class RegistrationFilesTest {
 
         assertTrue(min.rateLimited());
         assertFalse(min.receiveEphemeral());
+        assertFalse(min.pushEphemeralUnstable());
+        assertFalse(min.wantsEphemeral());
+        assertFalse(min.msc3202());
         assertEquals(List.of(), min.protocols());
         assertEquals(List.of(), min.users());
         assertEquals(List.of(), min.aliases());
         assertEquals(List.of(), min.rooms());
+    }
+
+    @Test
+    void readsTheUnstableFlags() throws IOException {
+        Path unstable = write("unstable.yaml", with("de.sorunome.msc2409.push_ephemeral: true"));
+        Path msc3202 = write("msc3202.yaml", minimal("devices", "as-SECRET-devices") + "org.matrix.msc3202: true\n");
+        Path stable = write("stable.yaml", minimal("stable", "as-SECRET-stable") + "receive_ephemeral: true\n"
+                + "de.sorunome.msc2409.push_ephemeral: false\norg.matrix.msc3202: false\n");
+
+        List<AppService> services = RegistrationFiles.load(unstable + "," + msc3202 + "," + stable);
+
+        AppService first = services.get(0);
+        assertFalse(first.receiveEphemeral());
+        assertTrue(first.pushEphemeralUnstable());
+        assertTrue(first.wantsEphemeral(), "the unstable flag alone asks for ephemeral data");
+        assertFalse(first.msc3202());
+        AppService second = services.get(1);
+        assertTrue(second.msc3202());
+        assertFalse(second.wantsEphemeral(), "MSC3202 does not ask for ephemeral data");
+        AppService third = services.get(2);
+        assertTrue(third.wantsEphemeral());
+        assertFalse(third.pushEphemeralUnstable());
+        assertFalse(third.msc3202());
     }
 
     @Test
@@ -280,6 +309,9 @@ class RegistrationFilesTest {
     void rejectsBadOptionalFlags() throws IOException {
         rejects(with("rate_limited: 'no'"), "'rate_limited' must be true or false, found a string");
         rejects(with("receive_ephemeral: 1"), "'receive_ephemeral' must be true or false, found a number");
+        rejects(with("de.sorunome.msc2409.push_ephemeral: 'true'"),
+                "'de.sorunome.msc2409.push_ephemeral' must be true or false, found a string");
+        rejects(with("org.matrix.msc3202: [true]"), "'org.matrix.msc3202' must be true or false, found a list");
         rejects(with("protocols: irc"), "'protocols' must be a list of strings");
         rejects(with("protocols: [irc, 7]"), "'protocols' must be a list of strings");
     }
