@@ -40,18 +40,28 @@ final class Schema {
                     + " next_retry_at BIGINT,"
                     + " down_since BIGINT,"
                     + " last_error VARCHAR(2000))",
+            "ALTER TABLE appservice_state ADD COLUMN IF NOT EXISTS paused BOOLEAN DEFAULT FALSE NOT NULL",
+            "ALTER TABLE appservice_state ADD COLUMN IF NOT EXISTS last_error_at BIGINT",
+            "ALTER TABLE appservice_state ADD COLUMN IF NOT EXISTS sent_txns BIGINT DEFAULT 0 NOT NULL",
+            "ALTER TABLE appservice_state ADD COLUMN IF NOT EXISTS failed_txns BIGINT DEFAULT 0 NOT NULL",
+            "ALTER TABLE appservice_state ADD COLUMN IF NOT EXISTS sent_items BIGINT DEFAULT 0 NOT NULL",
             "CREATE TABLE IF NOT EXISTS received_message ("
                     + " message_id VARCHAR(255) NOT NULL PRIMARY KEY,"
                     + " received_at BIGINT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS received_message_age ON received_message (received_at)",
             "CREATE SEQUENCE IF NOT EXISTS dead_letter_seq START WITH 1 INCREMENT BY 1",
+            // A dead letter is an item an application service refused alone (as_id set), or a message
+            // that could not be used at all (kind 'message', message_id set, its body in item_json).
             "CREATE TABLE IF NOT EXISTS dead_letter ("
                     + " id BIGINT NOT NULL PRIMARY KEY,"
-                    + " as_id VARCHAR(255) NOT NULL,"
+                    + " as_id VARCHAR(255),"
+                    + " message_id VARCHAR(255),"
+                    + " group_id VARCHAR(255),"
                     + " kind VARCHAR(16) NOT NULL,"
-                    + " item_json VARCHAR(1048576) NOT NULL,"
+                    + " item_json %TEXT% NOT NULL,"
                     + " reason VARCHAR(2000) NOT NULL,"
-                    + " created_at BIGINT NOT NULL)");
+                    + " created_at BIGINT NOT NULL)",
+            "CREATE UNIQUE INDEX IF NOT EXISTS dead_letter_message ON dead_letter (message_id)");
 
     private Schema() {
     }

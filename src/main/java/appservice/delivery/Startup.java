@@ -1,6 +1,7 @@
 package appservice.delivery;
 
 import appservice.delivery.broker.EmbeddedBroker;
+import appservice.delivery.health.DeliveryMetrics;
 import appservice.delivery.registrations.AppService;
 import appservice.delivery.registrations.InvalidRegistrationException;
 import appservice.delivery.registrations.Registrations;
@@ -67,6 +68,9 @@ public class Startup {
     @Inject
     Dispatcher dispatcher;
 
+    @Inject
+    DeliveryMetrics metrics;
+
     @PostConstruct
     void start() {
         try {
@@ -86,6 +90,7 @@ public class Startup {
     private void resume(List<AppService> services) {
         List<String> ids = services.stream().map(AppService::id).toList();
         transactions.ensureStates(ids);
+        metrics.register(services);
         for (Map.Entry<String, Long> backlog : transactions.pendingCounts().entrySet()) {
             if (!ids.contains(backlog.getKey())) {
                 LOG.warning("AS " + backlog.getKey() + " is no longer registered; its " + backlog.getValue()

@@ -1,2 +1,2 @@
-/** Health checks: whether the service is ready to take events, and how each application service is doing. */
+/** How the service and each application service are doing: health checks and metrics. */
 package appservice.delivery.health;

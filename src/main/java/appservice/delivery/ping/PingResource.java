@@ -1,5 +1,6 @@
 package appservice.delivery.ping;
 
+import appservice.delivery.Tokens;
 import appservice.delivery.recovery.Recoverers;
 import appservice.delivery.registrations.AppService;
 import appservice.delivery.registrations.Registrations;

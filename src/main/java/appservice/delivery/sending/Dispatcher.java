@@ -1,6 +1,7 @@
 package appservice.delivery.sending;
 
 import appservice.delivery.CrashPoints;
+import appservice.delivery.health.DeliveryMetrics;
 import appservice.delivery.recovery.Backoff;
 import appservice.delivery.recovery.Recoverers;
 import appservice.delivery.registrations.AppService;
@@ -51,6 +52,9 @@ public class Dispatcher {
     Recoverers recoverers;
 
     @Inject
+    DeliveryMetrics metrics;
+
+    @Inject
     @ConfigProperty(name = "delivery.backoff.max", defaultValue = "PT512S")
     Duration backoffMax;
 
@@ -83,10 +87,6 @@ public class Dispatcher {
         return start(asId, true);
     }
 
-    public boolean isWorking(String asId) {
-        return working.contains(asId);
-    }
-
     /**
      * The safety net, run every second and at startup: an UP application service with events and no
      * worker gets one; a DOWN one without a recoverer gets its recoverer back, due when it was due.
@@ -98,6 +98,9 @@ public class Dispatcher {
                 continue;
             }
             Optional<AppServiceState> state = transactions.state(asId);
+            if (state.isPresent() && state.get().isPaused()) {
+                continue;
+            }
             if (state.isPresent() && state.get().isDown()) {
                 if (!recoverers.isScheduled(asId)) {
                     recoverers.schedule(asId, untilRetry(state.get()));
@@ -156,25 +159,31 @@ public class Dispatcher {
             return false; // its items wait until a registration with a URL comes back
         }
         AppService as = registered.get();
+        if (transactions.state(asId).map(AppServiceState::isPaused).orElse(false)) {
+            return false; // an operator paused it: its items wait, its recoverer waits for the resume
+        }
         boolean progressed = false;
         int sent = 0;
         while (true) {
             Optional<OutgoingTransaction> next = transactions.next(as, recovering, limitPerKind(asId));
             if (next.isEmpty()) {
                 if (recovering) {
-                    transactions.up(asId);
-                    LOG.info("AS " + asId + " UP, " + sent + " txns resent");
+                    Duration down = transactions.up(asId);
+                    LOG.info("AS " + asId + " UP after " + down.toSeconds() + " s, " + sent + " txns resent");
                 }
                 return true;
             }
             OutgoingTransaction txn = next.get();
             CrashPoints.reach("txn-persisted-before-put");
+            long start = System.nanoTime();
             SendResult result = sender.send(as, txn);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
             if (result.tooLarge()) {
                 refusedAsTooLarge(txn);
                 continue;
             }
             if (!result.accepted()) {
+                metrics.failed(asId, took);
                 int step = transactions.failed(asId, result.failure(), progressed);
                 Duration wait = Backoff.delay(step, backoffMax);
                 transactions.retryAt(asId, wait);
@@ -189,7 +198,7 @@ public class Dispatcher {
                 return false;
             }
             CrashPoints.reach("put-accepted-before-delete");
-            transactions.complete(txn);
+            metrics.sent(asId, transactions.complete(txn), took);
             progressed = true;
             sent++;
         }

@@ -43,6 +43,22 @@ public class AppServiceState {
     @Column(name = "last_error", length = 2000)
     private String lastError;
 
+    @Column(name = "last_error_at")
+    private Long lastErrorAt;
+
+    /** Paused by an operator: nothing is sent, items keep being stored. Independent of UP/DOWN. */
+    @Column(name = "paused", nullable = false)
+    private boolean paused;
+
+    @Column(name = "sent_txns", nullable = false)
+    private long sentTxns;
+
+    @Column(name = "failed_txns", nullable = false)
+    private long failedTxns;
+
+    @Column(name = "sent_items", nullable = false)
+    private long sentItems;
+
     protected AppServiceState() {
     }
 
@@ -69,7 +85,18 @@ public class AppServiceState {
             backoffStep = progressedSinceLastFailure ? 1 : backoffStep + 1;
         }
         lastError = error.length() > 2000 ? error.substring(0, 2000) : error;
+        lastErrorAt = nowMillis;
+        failedTxns++;
         return backoffStep;
+    }
+
+    void delivered(int items) {
+        sentTxns++;
+        sentItems += items;
+    }
+
+    void pause(boolean paused) {
+        this.paused = paused;
     }
 
     void retryAt(long atMillis) {
@@ -109,5 +136,25 @@ public class AppServiceState {
 
     public String lastError() {
         return lastError;
+    }
+
+    public Long lastErrorAt() {
+        return lastErrorAt;
+    }
+
+    public boolean isPaused() {
+        return paused;
+    }
+
+    public long sentTxns() {
+        return sentTxns;
+    }
+
+    public long failedTxns() {
+        return failedTxns;
+    }
+
+    public long sentItems() {
+        return sentItems;
     }
 }

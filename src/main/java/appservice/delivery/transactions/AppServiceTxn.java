@@ -19,6 +19,7 @@ import java.util.Objects;
 @IdClass(AppServiceTxn.Key.class)
 @NamedQuery(name = "AppServiceTxn.oldest",
         query = "SELECT t FROM AppServiceTxn t WHERE t.asId = :as ORDER BY t.txnId")
+@NamedQuery(name = "AppServiceTxn.ids", query = "SELECT t.asId, t.txnId FROM AppServiceTxn t")
 @NamedQuery(name = "AppServiceTxn.delete",
         query = "DELETE FROM AppServiceTxn t WHERE t.asId = :as AND t.txnId = :txn")
 public class AppServiceTxn {

@@ -27,6 +27,10 @@ import java.util.Objects;
         query = "DELETE FROM PendingEvent e WHERE e.asId = :as AND e.txnId = :txn")
 @NamedQuery(name = "PendingEvent.countByAs",
         query = "SELECT e.asId, COUNT(e) FROM PendingEvent e GROUP BY e.asId")
+@NamedQuery(name = "PendingEvent.kindsInTxn",
+        query = "SELECT e.kind, COUNT(e) FROM PendingEvent e WHERE e.asId = :as AND e.txnId = :txn GROUP BY e.kind")
+@NamedQuery(name = "PendingEvent.oldestByAs",
+        query = "SELECT e.asId, MIN(e.receivedAt) FROM PendingEvent e GROUP BY e.asId")
 @NamedQuery(name = "PendingEvent.releaseTxn",
         query = "UPDATE PendingEvent e SET e.txnId = NULL WHERE e.asId = :as AND e.txnId = :txn")
 public class PendingEvent {

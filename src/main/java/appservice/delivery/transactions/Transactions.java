@@ -54,7 +54,7 @@ public class Transactions {
     public Optional<OutgoingTransaction> next(AppService as, boolean recovering, int limitPerKind) {
         String asId = as.id();
         AppServiceState state = em.find(AppServiceState.class, asId);
-        if (state != null && state.isDown() && !recovering) {
+        if (state != null && (state.isPaused() || state.isDown() && !recovering)) {
             return Optional.empty();
         }
         List<AppServiceTxn> open = em.createNamedQuery("AppServiceTxn.oldest", AppServiceTxn.class)
@@ -82,12 +82,19 @@ public class Transactions {
         return Optional.of(txn.outgoing());
     }
 
-    /** The application service accepted the transaction: its items are done. */
-    public void complete(OutgoingTransaction txn) {
+    /** The application service accepted the transaction: its items are done. Returns their count by kind. */
+    public Map<String, Long> complete(OutgoingTransaction txn) {
+        lockedState(txn.asId()).delivered(txn.itemCount());
+        Map<String, Long> byKind = new TreeMap<>();
+        for (Object[] row : em.createNamedQuery("PendingEvent.kindsInTxn", Object[].class)
+                .setParameter("as", txn.asId()).setParameter("txn", txn.txnId()).getResultList()) {
+            byKind.put((String) row[0], ((Number) row[1]).longValue());
+        }
         em.createNamedQuery("PendingEvent.deleteTxn")
                 .setParameter("as", txn.asId()).setParameter("txn", txn.txnId()).executeUpdate();
         em.createNamedQuery("AppServiceTxn.delete")
                 .setParameter("as", txn.asId()).setParameter("txn", txn.txnId()).executeUpdate();
+        return byKind;
     }
 
     /**
@@ -117,6 +124,53 @@ public class Transactions {
         return em.createNamedQuery("DeadLetter.count", Long.class).getSingleResult();
     }
 
+    /** A message that can never be used, once (a redelivery of the same message adds nothing). */
+    public void recordPoison(String messageId, String groupId, String body, String reason) {
+        if (em.createNamedQuery("DeadLetter.byMessage", DeadLetter.class).setParameter("message", messageId)
+                .getResultList().isEmpty()) {
+            em.persist(DeadLetter.message(messageId, groupId, body, reason, clock.millis()));
+        }
+    }
+
+    public List<DeadLetter> deadLetters(int offset, int limit) {
+        return em.createNamedQuery("DeadLetter.all", DeadLetter.class)
+                .setFirstResult(offset).setMaxResults(limit).getResultList();
+    }
+
+    public Optional<DeadLetter> deadLetter(long id) {
+        return Optional.ofNullable(em.find(DeadLetter.class, id));
+    }
+
+    public void forgetDeadLetter(long id) {
+        DeadLetter letter = em.find(DeadLetter.class, id);
+        if (letter != null) {
+            em.remove(letter);
+        }
+    }
+
+    /** Pauses or resumes sending to an application service; its items keep being stored either way. */
+    public void pause(String asId, boolean paused) {
+        lockedState(asId).pause(paused);
+    }
+
+    /** Per application service: the unfinished transaction's id. */
+    public Map<String, Long> openTxnIds() {
+        Map<String, Long> open = new TreeMap<>();
+        for (Object[] row : em.createNamedQuery("AppServiceTxn.ids", Object[].class).getResultList()) {
+            open.merge((String) row[0], ((Number) row[1]).longValue(), Math::min);
+        }
+        return open;
+    }
+
+    /** Per application service: when its oldest pending item arrived (epoch ms). */
+    public Map<String, Long> oldestPending() {
+        Map<String, Long> oldest = new TreeMap<>();
+        for (Object[] row : em.createNamedQuery("PendingEvent.oldestByAs", Object[].class).getResultList()) {
+            oldest.put((String) row[0], ((Number) row[1]).longValue());
+        }
+        return oldest;
+    }
+
     /**
      * Records a failed send: the application service is DOWN (if it was not already) and its
      * recoverer waits for the returned backoff step.
@@ -129,8 +183,12 @@ public class Transactions {
         lockedState(asId).retryAt(clock.millis() + delay.toMillis());
     }
 
-    public void up(String asId) {
-        lockedState(asId).up();
+    /** The application service is UP again; returns how long it was DOWN. */
+    public Duration up(String asId) {
+        AppServiceState state = lockedState(asId);
+        Long since = state.downSince();
+        state.up();
+        return since == null ? Duration.ZERO : Duration.ofMillis(Math.max(0, clock.millis() - since));
     }
 
     /** Makes sure each of these application services has a state row (UP for a new one). */

@@ -25,7 +25,7 @@ class CrashWindowsIT {
         try (RecordingAppService bridge = new RecordingAppService("bridge");
              ServiceProcess service = new ServiceProcess(ServiceProcess.prepare("crash-" + point, bridge), Map.of())) {
             service.start("-Ddelivery.test.crash-at=" + point);
-            try (Publisher publisher = new Publisher()) {
+            try (Publisher publisher = service.publisher()) {
                 publisher.publish(Publisher.event("$a", "!r:localhost", "@bridge_x:localhost"), "!r:localhost");
                 publisher.publish(Publisher.event("$b", "!r:localhost", "@bridge_x:localhost"), "!r:localhost");
             }

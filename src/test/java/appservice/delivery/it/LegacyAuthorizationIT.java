@@ -15,7 +15,7 @@ class LegacyAuthorizationIT {
              ServiceProcess service = new ServiceProcess(ServiceProcess.prepare("legacy", old),
                      Map.of("DELIVERY_LEGACY_AUTHORIZATION", "true"))) {
             service.start();
-            try (Publisher publisher = new Publisher()) {
+            try (Publisher publisher = service.publisher()) {
                 publisher.publish(Publisher.event("$l", "!r:localhost", "@old_a:localhost"), "!r:localhost");
             }
             old.awaitDelivered(1, Duration.ofSeconds(60));

@@ -28,7 +28,7 @@ class PackagedRuntimeIT {
              ServiceProcess service = new ServiceProcess(ServiceProcess.prepare("packaged", one, two), Map.of())) {
             service.start();
             Map<String, List<String>> publishedPerAs = Map.of("one", new ArrayList<>(), "two", new ArrayList<>());
-            try (Publisher publisher = new Publisher()) {
+            try (Publisher publisher = service.publisher()) {
                 for (int i = 0; i < EVENTS / 2; i++) {
                     publish(publisher, i, publishedPerAs);
                 }
@@ -39,7 +39,7 @@ class PackagedRuntimeIT {
             service.kill();
 
             service.start();
-            try (Publisher publisher = new Publisher()) {
+            try (Publisher publisher = service.publisher()) {
                 for (int i = EVENTS / 2; i < EVENTS; i++) {
                     publish(publisher, i, publishedPerAs);
                 }

@@ -19,7 +19,7 @@ class RestartIT {
              ServiceProcess service = new ServiceProcess(ServiceProcess.prepare("restart", down), Map.of())) {
             down.answer(503);
             service.start();
-            try (Publisher publisher = new Publisher()) {
+            try (Publisher publisher = service.publisher()) {
                 publisher.publish(Publisher.event("$before", "!r:localhost", "@down_x:localhost"), "!r:localhost");
             }
             down.awaitRequests(1, TIMEOUT);

@@ -21,6 +21,7 @@ public final class ServiceProcess implements AutoCloseable {
     private final Path dir;
     private final Map<String, String> env;
     private final int port;
+    private final String brokerUrl;
     private Process process;
     private Path log;
     private int starts;
@@ -29,11 +30,13 @@ public final class ServiceProcess implements AutoCloseable {
     public ServiceProcess(Path dir, Map<String, String> extraEnv) {
         this.dir = dir;
         this.port = freePort();
+        this.brokerUrl = "tcp://127.0.0.1:" + freePort();
         this.env = new HashMap<>();
         env.put("DELIVERY_DATA_DIR", dir.resolve("data").toString());
         env.put("DELIVERY_REGISTRATIONS", dir.resolve("registrations").toString());
         env.put("DELIVERY_HTTP_PORT", Integer.toString(port));
         env.put("DELIVERY_HTTP_READ_TIMEOUT", "PT5S");
+        env.put("DELIVERY_BROKER_URL", brokerUrl);
         String dbUrl = System.getProperty("it.db.url", "");
         if (dbUrl.startsWith("jdbc:postgresql:")) {
             env.put("DELIVERY_DB_URL", dbUrl);
@@ -61,6 +64,11 @@ public final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         return dir;
+    }
+
+    /** A producer on this service's (embedded) broker. */
+    public Publisher publisher() {
+        return new Publisher(brokerUrl);
     }
 
     public String baseUrl() {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import appservice.delivery.Tokens;
 import jakarta.ws.rs.ProcessingException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;

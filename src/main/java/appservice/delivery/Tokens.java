@@ -1,15 +1,15 @@
-package appservice.delivery.ping;
+package appservice.delivery;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 /** Checks a bearer token without leaking, through timing, how much of it was right. */
-final class Tokens {
+public final class Tokens {
 
     private Tokens() {
     }
 
-    static boolean bearerMatches(String authorizationHeader, String expectedToken) {
+    public static boolean bearerMatches(String authorizationHeader, String expectedToken) {
         if (authorizationHeader == null || expectedToken == null || !authorizationHeader.startsWith("Bearer ")) {
             return false;
         }

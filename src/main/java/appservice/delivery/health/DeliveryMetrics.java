@@ -1,0 +1,92 @@
+package appservice.delivery.health;
+
+import appservice.delivery.registrations.AppService;
+import appservice.delivery.transactions.AppServiceState;
+import appservice.delivery.transactions.Transactions;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import org.eclipse.microprofile.metrics.Metadata;
+import org.eclipse.microprofile.metrics.MetricRegistry;
+import org.eclipse.microprofile.metrics.Tag;
+import org.eclipse.microprofile.metrics.annotation.RegistryScope;
+
+/**
+ * Per application service metrics at {@code /metrics} (Prometheus text): counters of what was sent and
+ * failed, gauges of backlog, lag and state, and the time each PUT took. Gauges read a snapshot of the
+ * database at most once every few seconds, so scraping costs the database next to nothing.
+ */
+@ApplicationScoped
+public class DeliveryMetrics {
+
+    private static final long SNAPSHOT_MILLIS = 2000;
+
+    @Inject
+    @RegistryScope(scope = MetricRegistry.APPLICATION_SCOPE)
+    MetricRegistry registry;
+
+    @Inject
+    Transactions transactions;
+
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Map.of(), 0);
+
+    /** Registers the gauges of these application services (once each). */
+    public void register(List<AppService> services) {
+        for (AppService as : services) {
+            Tag tag = tag(as.id());
+            gauge("pending_events", "Items waiting for the application service", tag,
+                    s -> s.pending().getOrDefault(as.id(), 0L));
+            gauge("lag_seconds", "Age of the oldest item waiting for the application service", tag,
+                    s -> s.oldest().containsKey(as.id()) ? Math.max(0, s.at() - s.oldest().get(as.id())) / 1000.0 : 0);
+            gauge("state", "1 when the application service is UP, 0 when DOWN or paused", tag,
+                    s -> s.up().getOrDefault(as.id(), true) ? 1 : 0);
+        }
+    }
+
+    /** A transaction was accepted: counts its items by kind. */
+    public void sent(String asId, Map<String, Long> itemsByKind, Duration took) {
+        Tag tag = tag(asId);
+        registry.counter("sent_transactions", tag).inc();
+        registry.counter("sent_events", tag).inc(itemsByKind.getOrDefault("event", 0L));
+        registry.counter("sent_ephemeral", tag).inc(itemsByKind.getOrDefault("ephemeral", 0L));
+        registry.counter("sent_to_device", tag).inc(itemsByKind.getOrDefault("to_device", 0L));
+        registry.timer("send_duration", tag).update(took);
+    }
+
+    /** A PUT failed (any answer but 2xx and 413, or none). */
+    public void failed(String asId, Duration took) {
+        Tag tag = tag(asId);
+        registry.counter("failed_transactions", tag).inc();
+        registry.timer("send_duration", tag).update(took);
+    }
+
+    private void gauge(String name, String description, Tag tag, ToDoubleFunction<Snapshot> value) {
+        registry.gauge(Metadata.builder().withName(name).withDescription(description).build(),
+                this, metrics -> value.applyAsDouble(metrics.current()), tag);
+    }
+
+    private Snapshot current() {
+        Snapshot current = snapshot;
+        long now = System.currentTimeMillis();
+        if (now - current.at() > SNAPSHOT_MILLIS) {
+            Map<String, Boolean> up = new HashMap<>();
+            for (AppServiceState state : transactions.states()) {
+                up.put(state.asId(), !state.isDown() && !state.isPaused());
+            }
+            current = new Snapshot(transactions.pendingCounts(), transactions.oldestPending(), up, now);
+            snapshot = current;
+        }
+        return current;
+    }
+
+    private static Tag tag(String asId) {
+        return new Tag("appservice", asId);
+    }
+
+    private record Snapshot(Map<String, Long> pending, Map<String, Long> oldest, Map<String, Boolean> up, long at) {
+    }
+}

@@ -1,0 +1,148 @@
+package appservice.delivery.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonStructure;
+import java.io.StringReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** Operators see every application service's state, and retry, pause and resume them; dead letters too. */
+@AppServices({"watched", "paused"})
+class AdminIT extends OnPayaraMicro {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String TOKEN = "Bearer it-admin-token";
+
+    @Test
+    void theApiNeedsTheAdminToken() throws Exception {
+        assertEquals(401, call("GET", "api/appservices", null).statusCode());
+        assertEquals(403, call("GET", "api/appservices", "Bearer wrong").statusCode());
+        assertEquals(200, call("GET", "api/appservices", TOKEN).statusCode());
+        assertEquals(404, call("GET", "api/appservices/nobody", TOKEN).statusCode());
+    }
+
+    @Test
+    void aDownApplicationServiceShowsWhyAndWhenAndARetryBringsItBackNow() throws Exception {
+        RecordingAppService watched = DeliveryFixture.appService("watched");
+        watched.answer(502);
+        try (Publisher publisher = new Publisher()) {
+            publisher.publish(Publisher.event("$w", "!w:localhost", "@watched_a:localhost"), "!w:localhost");
+        }
+        watched.awaitRequests(3, TIMEOUT); // 2 s and 4 s later: the next wait is 8 s
+        RecordingAppService.await(() -> appService("watched").getInt("failed_txns") >= 3, TIMEOUT,
+                () -> "not 3 failures: " + appService("watched"));
+        JsonObject down = appService("watched");
+        assertEquals("DOWN", down.getString("state"));
+        assertEquals("HTTP 502", down.getJsonObject("last_error").getString("reason"));
+        assertEquals(1, down.getInt("pending_txns"));
+        assertEquals(watched.received().get(0).txnId(), down.getString("in_flight_txn"));
+        assertEquals(1, down.getInt("pending_events"));
+        assertTrue(down.getJsonNumber("oldest_pending_age_ms").longValue() >= 0);
+        Instant nextRetry = Instant.parse(down.getString("next_retry_at"));
+        assertTrue(down.getInt("backoff_step") >= 3);
+
+        watched.answer(200);
+        assertEquals(200, call("POST", "api/appservices/watched/retry", TOKEN).statusCode());
+        watched.awaitDelivered(1, TIMEOUT);
+        assertTrue(watched.accepted().get(0).at().isBefore(nextRetry), "retried before the backoff's time");
+        RecordingAppService.await(() -> appService("watched").getString("state").equals("UP"), TIMEOUT,
+                () -> "not UP: " + appService("watched"));
+        JsonObject up = appService("watched");
+        assertEquals(1, up.getInt("sent_txns"));
+        assertEquals(1, up.getInt("sent_events"));
+        assertEquals(0, up.getInt("pending_events"));
+
+        String metrics = call("GET", "metrics", null).body();
+        assertTrue(metrics.contains("sent_transactions") && metrics.contains("appservice=\"watched\""),
+                "Prometheus metrics per application service:\n" + metrics);
+    }
+
+    @Test
+    void aPausedApplicationServiceKeepsItsItemsUntilResumed() throws Exception {
+        RecordingAppService paused = DeliveryFixture.appService("paused");
+        assertEquals("PAUSED", json(call("POST", "api/appservices/paused/pause", TOKEN)).asJsonObject().getString("state"));
+        try (Publisher publisher = new Publisher()) {
+            for (int i = 0; i < 5; i++) {
+                publisher.publish(Publisher.event("$q" + i, "!q:localhost", "@paused_a:localhost"), "!q:localhost");
+            }
+        }
+        RecordingAppService.await(() -> appService("paused").getInt("pending_events") == 5, TIMEOUT,
+                () -> "not stored: " + appService("paused"));
+        Thread.sleep(2000); // the one-second sweep has had its chances to send
+        assertTrue(paused.received().isEmpty(), "nothing is sent while paused");
+        assertEquals("PAUSED", appService("paused").getString("state"));
+
+        assertEquals("UP", json(call("POST", "api/appservices/paused/resume", TOKEN)).asJsonObject().getString("state"));
+        paused.awaitDelivered(5, TIMEOUT);
+    }
+
+    @Test
+    void aPoisonMessageIsListedAndCanBeReplayedOrDismissed() throws Exception {
+        try (Publisher publisher = new Publisher()) {
+            publisher.publishText("{\"kind\":\"nonsense\"}");
+            publisher.publishText("not json at all");
+        }
+        RecordingAppService.await(() -> deadLetters().getInt("total") >= 2, TIMEOUT, () -> "no dead letters: " + deadLetters());
+        JsonArray items = deadLetters().getJsonArray("items");
+        JsonObject nonsense = find(items, "{\"kind\":\"nonsense\"}");
+        assertEquals("message", nonsense.getString("kind"));
+        assertTrue(nonsense.getString("reason").contains("unknown kind"), nonsense.toString());
+        JsonObject notJson = find(items, "not json at all");
+
+        assertEquals(204, call("DELETE", "api/dead-letters/" + notJson.getInt("id"), TOKEN).statusCode());
+        assertEquals(204, call("POST", "api/dead-letters/" + nonsense.getInt("id") + "/replay", TOKEN).statusCode());
+        // Replayed, it is poison again: a new dead letter with a new message id replaces the old one.
+        RecordingAppService.await(() -> {
+            JsonArray now = deadLetters().getJsonArray("items");
+            return now.size() == 1 && now.getJsonObject(0).getInt("id") != nonsense.getInt("id")
+                    && now.getJsonObject(0).getString("body").equals("{\"kind\":\"nonsense\"}");
+        }, TIMEOUT, () -> "after replay and dismiss: " + deadLetters());
+        assertEquals(404, call("DELETE", "api/dead-letters/" + notJson.getInt("id"), TOKEN).statusCode());
+    }
+
+    private static JsonObject find(JsonArray items, String body) {
+        return items.stream().map(JsonObject.class::cast).filter(i -> i.getString("body").equals(body))
+                .findFirst().orElseThrow(() -> new AssertionError("no dead letter " + body + " in " + items));
+    }
+
+    private JsonObject appService(String id) {
+        try {
+            return json(call("GET", "api/appservices/" + id, TOKEN)).asJsonObject();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private JsonObject deadLetters() {
+        try {
+            return json(call("GET", "api/dead-letters", TOKEN)).asJsonObject();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private HttpResponse<String> call(String method, String path, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonStructure json(HttpResponse<String> response) {
+        assertFalse(response.statusCode() >= 400, response.statusCode() + " " + response.body());
+        return Json.createReader(new StringReader(response.body())).read();
+    }
+}
