@@ -15,8 +15,10 @@ import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
 import jakarta.jms.JMSConnectionFactoryDefinition;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -59,6 +61,10 @@ public class Startup {
     @ConfigProperty(name = "delivery.broker.embedded", defaultValue = "true")
     boolean embeddedBroker;
 
+    @Inject
+    @ConfigProperty(name = "delivery.admin.token")
+    Optional<String> adminToken;
+
     @Resource(lookup = "java:app/jdbc/delivery")
     DataSource dataSource;
 
@@ -75,6 +81,7 @@ public class Startup {
     void start() {
         try {
             List<AppService> services = registrations.load();
+            protectTokens(services);
             if (embeddedBroker) {
                 broker.start();
             }
@@ -85,6 +92,13 @@ public class Startup {
         } catch (Exception e) {
             exit("Cannot start: " + e, e);
         }
+    }
+
+    private void protectTokens(List<AppService> services) {
+        List<String> tokens = new ArrayList<>();
+        services.forEach(as -> tokens.addAll(List.of(as.asToken(), as.hsToken())));
+        adminToken.ifPresent(tokens::add);
+        Secrets.protect(tokens);
     }
 
     private void resume(List<AppService> services) {

@@ -1,5 +1,6 @@
 package appservice.delivery.ping;
 
+import appservice.delivery.Secrets;
 import appservice.delivery.sending.TransactionSender;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -32,7 +33,7 @@ record PingOutcome(int status, JsonObject body) {
                 .add("errcode", "M_BAD_STATUS")
                 .add("error", "The application service answered HTTP " + status)
                 .add("status", status)
-                .add("body", responseBody == null ? "" : responseBody)
+                .add("body", responseBody == null ? "" : Secrets.mask(responseBody))
                 .build());
     }
 
@@ -44,7 +45,7 @@ record PingOutcome(int status, JsonObject body) {
             }
         }
         return error(502, "M_CONNECTION_FAILED",
-                "Cannot reach the application service: " + TransactionSender.describe(failure));
+                "Cannot reach the application service: " + Secrets.mask(TransactionSender.describe(failure)));
     }
 
     private static PingOutcome error(int status, String errcode, String message) {

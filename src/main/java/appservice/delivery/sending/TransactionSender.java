@@ -1,5 +1,6 @@
 package appservice.delivery.sending;
 
+import appservice.delivery.Secrets;
 import appservice.delivery.registrations.AppService;
 import appservice.delivery.transactions.OutgoingTransaction;
 import jakarta.annotation.PostConstruct;
@@ -64,7 +65,7 @@ public class TransactionSender {
             response.bufferEntity(); // read to the end so the connection can be reused
             return SendResult.answered(response.getStatus());
         } catch (ProcessingException e) {
-            return SendResult.noAnswer(describe(e));
+            return SendResult.noAnswer(Secrets.mask(describe(e)));
         }
     }
 
