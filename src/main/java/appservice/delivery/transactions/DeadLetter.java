@@ -58,6 +58,11 @@ public class DeadLetter {
     protected DeadLetter() {
     }
 
+    /** An item an application service refused alone. */
+    public static DeadLetter item(String asId, Item item, String reason, long createdAt) {
+        return new DeadLetter(Objects.requireNonNull(asId), item, reason, createdAt);
+    }
+
     static DeadLetter message(String messageId, String groupId, String body, String reason, long createdAt) {
         DeadLetter letter = new DeadLetter(null, new Item(MESSAGE, body == null ? "" : body), reason, createdAt);
         letter.messageId = Objects.requireNonNull(messageId);

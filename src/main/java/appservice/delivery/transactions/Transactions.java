@@ -107,7 +107,7 @@ public class Transactions {
         if (txn.itemCount() == 1) {
             PendingEvent item = em.createNamedQuery("PendingEvent.inTxn", PendingEvent.class)
                     .setParameter("as", txn.asId()).setParameter("txn", txn.txnId()).getSingleResult();
-            DeadLetter letter = new DeadLetter(txn.asId(), item.item(), reason, clock.millis());
+            DeadLetter letter = DeadLetter.item(txn.asId(), item.item(), reason, clock.millis());
             em.persist(letter);
             em.remove(item);
             dead = Optional.of(letter);

@@ -21,6 +21,10 @@ class LegacyAuthorizationIT {
             old.awaitDelivered(1, Duration.ofSeconds(60));
             assertEquals("access_token=hs-old", old.accepted().get(0).query());
             assertEquals("Bearer hs-old", old.accepted().get(0).authorization());
+            // No delivery.admin.token here: the admin API does not exist.
+            assertEquals(404, java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(service.baseUrl() + "api/appservices")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
             service.stop();
         }
     }
