@@ -6,9 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -113,8 +116,23 @@ public class DeliveryFixture implements BeforeAllCallback, AfterAllCallback {
         }
         try (Connection connection = DriverManager.getConnection(url, System.getProperty("it.db.user"),
                 System.getProperty("it.db.password")); Statement statement = connection.createStatement()) {
-            statement.execute("DROP TABLE IF EXISTS pending_event, appservice_state, received_message");
-            statement.execute("DROP SEQUENCE IF EXISTS pending_event_seq");
+            // Everything the service created, whatever the schema has grown to.
+            List<String> drops = new ArrayList<>();
+            try (ResultSet tables = statement.executeQuery("SELECT 'DROP TABLE IF EXISTS ' || quote_ident(tablename)"
+                    + " || ' CASCADE' FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")) {
+                while (tables.next()) {
+                    drops.add(tables.getString(1));
+                }
+            }
+            try (ResultSet sequences = statement.executeQuery("SELECT 'DROP SEQUENCE IF EXISTS ' || quote_ident(sequencename)"
+                    + " FROM pg_sequences WHERE schemaname = 'public' AND sequenceowner = current_user")) {
+                while (sequences.next()) {
+                    drops.add(sequences.getString(1));
+                }
+            }
+            for (String drop : drops) {
+                statement.execute(drop);
+            }
         }
     }
 }
