@@ -80,8 +80,11 @@ public class AdminResource {
             return unknown(id);
         }
         LOG.info("AS " + id + ": retry requested by an operator");
-        recoverers.retryNow(id);
-        dispatcher.kick(id);
+        if (transactions.state(id).map(AppServiceState::isDown).orElse(false)) {
+            recoverers.retryNow(id);
+        } else {
+            dispatcher.kick(id);
+        }
         return appService(id);
     }
 

@@ -159,8 +159,12 @@ public class Dispatcher {
             return false; // its items wait until a registration with a URL comes back
         }
         AppService as = registered.get();
-        if (transactions.state(asId).map(AppServiceState::isPaused).orElse(false)) {
+        Optional<AppServiceState> state = transactions.state(asId);
+        if (state.map(AppServiceState::isPaused).orElse(false)) {
             return false; // an operator paused it: its items wait, its recoverer waits for the resume
+        }
+        if (!recovering && state.map(AppServiceState::isDown).orElse(false)) {
+            return false; // DOWN: its recoverer sends, on its own schedule
         }
         boolean progressed = false;
         int sent = 0;
