@@ -188,9 +188,7 @@ public class Dispatcher {
             }
             if (!result.accepted()) {
                 metrics.failed(asId, took);
-                int step = transactions.failed(asId, result.failure(), progressed);
-                Duration wait = Backoff.delay(step, backoffMax);
-                transactions.retryAt(asId, wait);
+                Duration wait = transactions.failed(asId, result.failure(), progressed, backoffMax);
                 if (recovering) {
                     LOG.info("AS " + asId + " still DOWN (" + result.failure() + "), retrying txn "
                             + txn.txnId() + " in " + wait.toSeconds() + " s");

@@ -1,5 +1,6 @@
 package appservice.delivery.transactions;
 
+import appservice.delivery.recovery.Backoff;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -7,6 +8,7 @@ import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.NamedQuery;
 import jakarta.persistence.Table;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -75,8 +77,11 @@ public class AppServiceState {
         return lastTxnId;
     }
 
-    /** Records a failed send; returns the backoff step to wait for (1 on the first failure). */
-    int failed(String error, long nowMillis, boolean progressedSinceLastFailure) {
+    /**
+     * Records a failed send: DOWN (if it was not already), the next backoff step (back to 1 after a
+     * success since the last failure), and when its recoverer retries. Returns the wait.
+     */
+    Duration failed(String error, long nowMillis, boolean progressedSinceLastFailure, Duration backoffMax) {
         if (state == State.UP) {
             state = State.DOWN;
             downSince = nowMillis;
@@ -87,7 +92,9 @@ public class AppServiceState {
         lastError = error.length() > 2000 ? error.substring(0, 2000) : error;
         lastErrorAt = nowMillis;
         failedTxns++;
-        return backoffStep;
+        Duration wait = Backoff.delay(backoffStep, backoffMax);
+        nextRetryAt = nowMillis + wait.toMillis();
+        return wait;
     }
 
     void delivered(int items) {
@@ -97,10 +104,6 @@ public class AppServiceState {
 
     void pause(boolean paused) {
         this.paused = paused;
-    }
-
-    void retryAt(long atMillis) {
-        nextRetryAt = atMillis;
     }
 
     void up() {

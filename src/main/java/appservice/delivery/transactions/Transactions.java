@@ -172,15 +172,11 @@ public class Transactions {
     }
 
     /**
-     * Records a failed send: the application service is DOWN (if it was not already) and its
-     * recoverer waits for the returned backoff step.
+     * Records a failed send: the application service is DOWN (if it was not already) and its recoverer
+     * retries after the returned wait, which is stored with the state.
      */
-    public int failed(String asId, String error, boolean progressedSinceLastFailure) {
-        return lockedState(asId).failed(error, clock.millis(), progressedSinceLastFailure);
-    }
-
-    public void retryAt(String asId, Duration delay) {
-        lockedState(asId).retryAt(clock.millis() + delay.toMillis());
+    public Duration failed(String asId, String error, boolean progressedSinceLastFailure, Duration backoffMax) {
+        return lockedState(asId).failed(error, clock.millis(), progressedSinceLastFailure, backoffMax);
     }
 
     /** The application service is UP again; returns how long it was DOWN. */

@@ -9,11 +9,7 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonStructure;
 import java.io.StringReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +17,6 @@ import org.junit.jupiter.api.Test;
 @AppServices({"watched", "paused"})
 class AdminIT extends OnPayaraMicro {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String TOKEN = "Bearer it-admin-token";
 
     @Test
@@ -132,13 +127,8 @@ class AdminIT extends OnPayaraMicro {
         }
     }
 
-    private HttpResponse<String> call(String method, String path, String authorization) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30));
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    private HttpResponse<String> call(String method, String path, String authorization) {
+        return Http.send(method, baseUrl() + path, authorization, null);
     }
 
     private static JsonStructure json(HttpResponse<String> response) {

@@ -3,17 +3,10 @@ package appservice.delivery.it;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
-import java.io.IOException;
 import java.io.StringReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 
 /** Reads {@code /health/ready} as an operator would. */
 public final class Health {
-
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private Health() {
     }
@@ -38,17 +31,8 @@ public final class Health {
     }
 
     public static JsonObject ready(String baseUrl) {
-        try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-                    URI.create(baseUrl.replaceAll("/+$", "") + "/health/ready")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return Json.createReader(new StringReader(response.body())).readObject();
-        } catch (IOException e) {
-            throw new AssertionError("cannot read /health/ready: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted");
-        }
+        String body = Http.send("GET", baseUrl.replaceAll("/+$", "") + "/health/ready", null, null).body();
+        return Json.createReader(new StringReader(body)).readObject();
     }
 
     public static boolean isReady(String baseUrl) {

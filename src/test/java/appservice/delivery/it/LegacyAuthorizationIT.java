@@ -22,9 +22,7 @@ class LegacyAuthorizationIT {
             assertEquals("access_token=hs-old", old.accepted().get(0).query());
             assertEquals("Bearer hs-old", old.accepted().get(0).authorization());
             // No delivery.admin.token here: the admin API does not exist.
-            assertEquals(404, java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create(service.baseUrl() + "api/appservices")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(404, Http.send("GET", service.baseUrl() + "api/appservices", null, null).statusCode());
             service.stop();
         }
     }

@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
-import java.io.IOException;
 import java.io.StringReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,8 +14,6 @@ import org.junit.jupiter.api.Test;
 /** The client-server ping (spec v1.7): every answer the spec defines, and the retry it forces. */
 @AppServices({"pinged", "nourl|url: null", "gone|url: http://127.0.0.1:9"})
 class PingIT extends OnPayaraMicro {
-
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Test
     void aReachableApplicationServiceAnswersWithTheDuration() throws Exception {
@@ -86,16 +80,8 @@ class PingIT extends OnPayaraMicro {
                 ? Instant.ofEpochMilli(data.getJsonNumber("pinged.next_retry_at").longValue()) : null;
     }
 
-    private HttpResponse<String> ping(String appserviceId, String authorization, String body)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(
-                baseUrl() + "_matrix/client/v1/appservice/" + appserviceId + "/ping"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    private HttpResponse<String> ping(String appserviceId, String authorization, String body) {
+        return Http.send("POST", baseUrl() + "_matrix/client/v1/appservice/" + appserviceId + "/ping", authorization, body);
     }
 
     private static JsonObject json(HttpResponse<String> response) {

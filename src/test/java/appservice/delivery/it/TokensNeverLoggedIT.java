@@ -3,9 +3,6 @@ package appservice.delivery.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +18,6 @@ import org.junit.jupiter.api.Test;
  * failures, unreachable application services, pings and admin calls.
  */
 class TokensNeverLoggedIT {
-
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Test
     void tokensAreMaskedEverywhere() throws Exception {
@@ -82,21 +77,15 @@ class TokensNeverLoggedIT {
         return text.substring(Math.max(0, i - 500), Math.min(text.length(), i + 200));
     }
 
-    private static String post(ServiceProcess service, String path, String authorization) throws Exception {
-        return send(service, HttpRequest.newBuilder(URI.create(service.baseUrl() + path))
-                .POST(HttpRequest.BodyPublishers.ofString("{}")), authorization);
+    private static String post(ServiceProcess service, String path, String authorization) {
+        return text(Http.send("POST", service.baseUrl() + path, authorization, "{}"));
     }
 
-    private static String get(ServiceProcess service, String path, String authorization) throws Exception {
-        return send(service, HttpRequest.newBuilder(URI.create(service.baseUrl() + path)).GET(), authorization);
+    private static String get(ServiceProcess service, String path, String authorization) {
+        return text(Http.send("GET", service.baseUrl() + path, authorization, null));
     }
 
-    private static String send(ServiceProcess service, HttpRequest.Builder request, String authorization) throws Exception {
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
-        HttpResponse<String> response = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    private static String text(HttpResponse<String> response) {
         return response.statusCode() + " " + response.body();
     }
 }
