@@ -6,6 +6,8 @@ import appservice.delivery.routing.Routed;
 import appservice.delivery.routing.Router;
 import appservice.delivery.sending.Dispatcher;
 import appservice.delivery.transactions.Transactions;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.jms.BytesMessage;
@@ -16,8 +18,12 @@ import jakarta.jms.Message;
 import jakarta.jms.ObjectMessage;
 import jakarta.jms.StreamMessage;
 import jakarta.jms.TextMessage;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -28,6 +34,13 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class Ingest {
+
+    private static final Logger LOG = Logger.getLogger(Ingest.class.getName());
+
+    /** Failures in a row with the database reachable after which a store error is taken as the message's own. */
+    private static final int FAILURES_WHILE_REACHABLE = 3;
+
+    private static final long MAX_HOLD_PAUSE_MILLIS = 5_000;
 
     @Inject
     Registrations registrations;
@@ -45,7 +58,11 @@ public class Ingest {
     @ConfigProperty(name = "delivery.server.name", defaultValue = "localhost")
     String serverName;
 
+    @Resource(lookup = "java:app/jdbc/delivery")
+    DataSource dataSource;
+
     private final AtomicLong unwanted = new AtomicLong();
+    private volatile boolean stopping;
 
     /** Throws when the message must be redelivered later (not ready yet, database unreachable). */
     public void accept(Message message) {
@@ -65,9 +82,59 @@ public class Ingest {
             unwanted.incrementAndGet();
             return;
         }
-        transactions.store(messageId, routed);
+        storeHoldingThroughOutages(messageId, routed);
         CrashPoints.reach("stored-before-ack");
         routed.stream().map(r -> r.service().id()).distinct().forEach(dispatcher::kick);
+    }
+
+    /**
+     * While the database is unreachable the message is held, and its consumer with it, until the
+     * database is back: a message given back to the broker would be redelivered after a delay, behind
+     * the later messages of its room, and the room's order would be lost. An error with the database
+     * reachable is not an outage: it goes back to the broker (redelivered later).
+     */
+    private void storeHoldingThroughOutages(String messageId, List<Routed> routed) {
+        long pause = 100;
+        int failuresWhileReachable = 0;
+        boolean held = false;
+        while (true) {
+            try {
+                transactions.store(messageId, routed);
+                if (held) {
+                    LOG.info("Database reachable again: held message " + messageId + " stored");
+                }
+                return;
+            } catch (RuntimeException e) {
+                if (stopping || (databaseReachable() && ++failuresWhileReachable >= FAILURES_WHILE_REACHABLE)) {
+                    throw e;
+                }
+                if (!held) {
+                    LOG.warning("Cannot store message " + messageId + " (" + e + "): holding it, in its room's "
+                            + "order, until the database answers");
+                    held = true;
+                }
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                pause = Math.min(pause * 2, MAX_HOLD_PAUSE_MILLIS);
+            }
+        }
+    }
+
+    private boolean databaseReachable() {
+        try (Connection connection = dataSource.getConnection()) {
+            return connection.isValid(2);
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        stopping = true;
     }
 
     /** Messages that no application service wanted, since startup. */

@@ -49,14 +49,23 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** A clean directory with these application services registered, and a clean database. */
     public static Path prepare(String name, RecordingAppService... services) {
+        Map<String, String> urls = new java.util.LinkedHashMap<>();
+        for (RecordingAppService service : services) {
+            urls.put(service.id(), service.url());
+        }
+        return prepare(name, urls);
+    }
+
+    /** A clean directory with application services registered (id to URL), and a clean database. */
+    public static Path prepare(String name, Map<String, String> urlsById) {
         Path dir = DeliveryFixture.IT_DIR.resolve(name);
         DeliveryFixture.wipe(dir);
         try {
             DeliveryFixture.wipeDatabase();
             Files.createDirectories(dir.resolve("registrations"));
-            for (RecordingAppService service : services) {
-                Files.writeString(dir.resolve("registrations").resolve(service.id() + ".yaml"),
-                        DeliveryFixture.registration(service.id(), service.url()));
+            for (Map.Entry<String, String> service : urlsById.entrySet()) {
+                Files.writeString(dir.resolve("registrations").resolve(service.getKey() + ".yaml"),
+                        DeliveryFixture.registration(service.getKey(), service.getValue()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -69,6 +78,10 @@ public final class ServiceProcess implements AutoCloseable {
     /** A producer on this service's (embedded) broker. */
     public Publisher publisher() {
         return new Publisher(brokerUrl);
+    }
+
+    public String brokerUrl() {
+        return brokerUrl;
     }
 
     public String baseUrl() {
@@ -111,6 +124,30 @@ public final class ServiceProcess implements AutoCloseable {
             }
             return Health.isReady(baseUrl());
         }, START_TIMEOUT, () -> "the service is not ready:\n" + logTail());
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** The resident memory of the service's processes (the start script and the JVM), in bytes. */
+    public long residentBytes() {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()),
+                        process.toHandle().descendants())
+                .mapToLong(ServiceProcess::residentBytes).sum();
+    }
+
+    private static long residentBytes(ProcessHandle handle) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(handle.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the process ended meanwhile
+        }
+        return 0;
     }
 
     /** kill -9. */

@@ -1,0 +1,93 @@
+package appservice.delivery.faults;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import appservice.delivery.it.Health;
+import appservice.delivery.it.RecordingAppService;
+import appservice.delivery.it.ServiceProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PostgreSQL stopped for 10 s in the middle of a stream of events and started again: the service keeps
+ * running, says it is not ready while the database is gone, reconnects by itself and catches up, with
+ * every event delivered once and each room in order.
+ */
+class DatabaseOutageIT {
+
+    private static final Duration OUTAGE = Duration.ofSeconds(10);
+
+    @Test
+    void postgresStoppedForTenSecondsAndStartedAgainLosesNothing() throws Exception {
+        assumeTrue(System.getProperty("it.db.url", "").startsWith("jdbc:postgresql:"),
+                "stops the local PostgreSQL cluster: runs with -Pfaults (PostgreSQL)");
+        Ledger ledger = new Ledger();
+        int events = Math.max(2_000, Faults.EVENTS / 5);
+        try (CountingAppService a = new CountingAppService("a");
+             CountingAppService b = new CountingAppService("b")) {
+            Map<String, String> urls = new LinkedHashMap<>();
+            List.of(a, b).forEach(as -> urls.put(as.id(), as.url()));
+            try (ServiceProcess service = new ServiceProcess(ServiceProcess.prepare("faults-database", urls), Map.of())) {
+                service.start();
+                // Spread over about 40 s, so that the outage falls in the middle of the stream.
+                Traffic traffic = new Traffic(ledger, service.brokerUrl(), List.of("a", "b"), events, 10,
+                        events / 40).start();
+                RecordingAppService.await(() -> traffic.published() >= events / 4, Duration.ofMinutes(2),
+                        () -> "published " + traffic.published());
+                int deliveredBefore = a.deliveredCount() + b.deliveredCount();
+                long stoppedAt = System.nanoTime();
+                try {
+                    cluster("stop");
+                    RecordingAppService.await(() -> !Health.isReady(service.baseUrl()), OUTAGE,
+                            () -> "still ready without its database");
+                    Thread.sleep(Math.max(0, OUTAGE.toMillis() - (System.nanoTime() - stoppedAt) / 1_000_000));
+                    assertTrue(service.isAlive(), "the service must outlive a database outage");
+                } finally {
+                    cluster("start");
+                }
+                int publishedDuringOutage = traffic.published();
+                RecordingAppService.await(() -> Health.isReady(service.baseUrl()), Duration.ofMinutes(2),
+                        () -> "not ready again after the database came back");
+                long readyAfter = (System.nanoTime() - stoppedAt) / 1_000_000 - OUTAGE.toMillis();
+                traffic.await(Duration.ofMinutes(10));
+                for (CountingAppService as : List.of(a, b)) {
+                    RecordingAppService.await(() -> as.deliveredCount() >= ledger.publishedTo(as.id()),
+                            Duration.ofMinutes(5),
+                            () -> as.id() + " got " + as.deliveredCount() + " of " + ledger.publishedTo(as.id()));
+                }
+                Thread.sleep(3000);
+                a.close();
+                b.close();
+                ledger.verify(a);
+                ledger.verify(b);
+                assertTrue(service.isAlive(), "the service must outlive a database outage");
+                Faults.report("database", "PostgreSQL stopped " + OUTAGE.toSeconds() + " s with " + deliveredBefore
+                        + " delivered and " + publishedDuringOutage + " of " + events + " published; ready again "
+                        + readyAfter + " ms after the restart; " + ledger.publishedTotal() + " deliveries checked");
+                service.stop();
+            }
+        }
+    }
+
+    /** {@code pg_ctlcluster <version> main stop|start} on this machine's one cluster. */
+    static void cluster(String action) throws IOException, InterruptedException {
+        String version;
+        try (Stream<Path> versions = Files.list(Path.of("/etc/postgresql"))) {
+            version = versions.map(p -> p.getFileName().toString()).sorted().reduce((x, y) -> y).orElseThrow();
+        }
+        Process process = new ProcessBuilder("pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action)
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0) {
+            throw new AssertionError("pg_ctlcluster " + action + " failed: " + output);
+        }
+    }
+}
