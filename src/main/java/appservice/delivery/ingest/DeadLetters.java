@@ -29,6 +29,9 @@ public class DeadLetters {
     /** The property operators read the reason from. */
     public static final String REASON = "delivery_error";
 
+    /** The longest reason kept, as the database keeps it. */
+    static final int MAX_REASON = 2000;
+
     @Resource(lookup = "java:app/jms/delivery")
     ConnectionFactory connectionFactory;
 
@@ -40,7 +43,9 @@ public class DeadLetters {
     Transactions transactions;
 
     /** Copies the message to the dead-letter queue, and records it for operators (the admin API). */
-    public void send(Message original, String reason) {
+    public void send(Message original, String rawReason) {
+        // A reason quotes the message (an unknown kind, an event id), which may hold control characters.
+        String reason = printable(rawReason);
         try (JMSContext context = connectionFactory.createContext(JMSContext.AUTO_ACKNOWLEDGE)) {
             Message copy = copyOf(context, original);
             copy.setStringProperty(REASON, reason);
@@ -56,7 +61,7 @@ public class DeadLetters {
             context.createProducer().send(context.createQueue(queue + ".DLQ"), copy);
             LOG.warning("Message " + originalId + " moved to " + queue + ".DLQ: " + reason);
             if (originalId != null) {
-                transactions.recordPoison(originalId, group, bodyOf(original), reason);
+                transactions.recordPoison(originalId, group, storable(bodyOf(original)), reason);
             }
         } catch (JMSException e) {
             throw new JMSRuntimeException("cannot move message to the dead-letter queue: " + e.getMessage());
@@ -99,6 +104,61 @@ public class DeadLetters {
             return new String(body, java.nio.charset.StandardCharsets.UTF_8);
         }
         return "";
+    }
+
+    /**
+     * The reason as one readable line (control characters escaped as in JSON) of at most
+     * {@value #MAX_REASON} characters: it quotes the message, and a property of megabytes would make the
+     * broker refuse the copy (AMQ219022), so that the message would be redelivered forever.
+     */
+    static String printable(String reason) {
+        StringBuilder printable = new StringBuilder(Math.min(reason.length(), MAX_REASON + 6));
+        for (int i = 0; i < reason.length() && printable.length() <= MAX_REASON; i++) {
+            char c = reason.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                printable.append(String.format("\\u%04x", (int) c));
+            } else {
+                printable.append(c);
+            }
+        }
+        if (printable.length() > MAX_REASON) {
+            int end = MAX_REASON - 3;
+            if (Character.isHighSurrogate(printable.charAt(end - 1))) {
+                end--;
+            }
+            printable.setLength(end);
+            printable.append("...");
+        }
+        return printable.toString();
+    }
+
+    /**
+     * The body with U+FFFD in place of what a database's text cannot hold: NUL (PostgreSQL refuses it, and
+     * the message would be redelivered forever) and unpaired surrogates (which have no UTF-8 form). Only
+     * the record for operators changes; the copy on the dead-letter queue keeps the body as it came.
+     */
+    static String storable(String body) {
+        StringBuilder storable = null;
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < body.length()
+                    && Character.isLowSurrogate(body.charAt(i + 1));
+            if (c == 0 || !pair && Character.isSurrogate(c)) {
+                if (storable == null) {
+                    storable = new StringBuilder(body.length()).append(body, 0, i);
+                }
+                storable.append('\uFFFD');
+            } else if (storable != null) {
+                storable.append(c);
+            }
+            if (pair) {
+                i++;
+                if (storable != null) {
+                    storable.append(body.charAt(i));
+                }
+            }
+        }
+        return storable == null ? body : storable.toString();
     }
 
     private static Message copyOf(JMSContext context, Message original) throws JMSException {

@@ -138,6 +138,7 @@ public sealed interface Envelope
             throw new PoisonMessageException("not a JSON object but " + describe(value));
         }
         JsonObject envelope = value.asJsonObject();
+        requireUnicode(envelope, "");
         String kind = requiredString(envelope, "kind", "kind");
         return switch (kind) {
             case "event" -> event(envelope);
@@ -262,6 +263,44 @@ public sealed interface Envelope
             return value;
         } catch (JsonException | IllegalStateException e) {
             throw new PoisonMessageException("not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses an unpaired surrogate in any string or key, raw or as a JSON escape (a lone D800 to DFFF):
+     * it has no UTF-8 form, so the database and the PUT would silently turn it into '?', and the
+     * application service would not get what was published. An escaped NUL needs no check: the JSON we
+     * keep is written again from the parsed values, and JSON writers escape every control character.
+     */
+    private static void requireUnicode(JsonValue value, String path) {
+        switch (value.getValueType()) {
+            case STRING -> requireUnicode(((JsonString) value).getString(), "'" + path + "'");
+            case OBJECT -> {
+                for (Map.Entry<String, JsonValue> member : value.asJsonObject().entrySet()) {
+                    requireUnicode(member.getKey(), "a key of " + (path.isEmpty() ? "the envelope" : "'" + path + "'"));
+                    requireUnicode(member.getValue(), path.isEmpty() ? member.getKey() : path + "." + member.getKey());
+                }
+            }
+            case ARRAY -> {
+                int index = 0;
+                for (JsonValue item : value.asJsonArray()) {
+                    requireUnicode(item, path + "[" + index++ + "]");
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private static void requireUnicode(String text, String where) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new PoisonMessageException(String.format(
+                        "not valid Unicode: unpaired surrogate \\u%04x at index %d of %s", (int) c, i, where));
+            }
         }
     }
 

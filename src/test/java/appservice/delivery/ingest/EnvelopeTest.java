@@ -142,6 +142,71 @@ class EnvelopeTest {
     }
 
     @Test
+    void rejectsAnEventOfAMegabyteAndAMessageOfTen() {
+        assertPoison(envelope(eventOfSize(1 << 20)),
+                "event $big:hs is 1048576 bytes of JSON, more than the limit of 65536 bytes");
+        assertPoison(envelope(eventOfSize(10 << 20)),
+                "event $big:hs is 10485760 bytes of JSON, more than the limit of 65536 bytes");
+    }
+
+    @Test
+    void rejectsAnUnpairedSurrogateRawOrEscaped() {
+        char high = '\uD800';
+        char low = '\uDC00';
+        assertPoison(envelope(eventWithBody("a" + high + "b")),
+                "not valid Unicode: unpaired surrogate \\ud800 at index 1 of 'event.content.body'");
+        assertPoison(envelope(eventWithBody("a\\ud800b")),
+                "not valid Unicode: unpaired surrogate \\ud800 at index 1 of 'event.content.body'");
+        assertPoison(envelope(eventWithBody("\\udc00")),
+                "not valid Unicode: unpaired surrogate \\udc00 at index 0 of 'event.content.body'");
+        assertPoison(envelope(eventWithBody("" + low + high)),
+                "not valid Unicode: unpaired surrogate \\udc00 at index 0 of 'event.content.body'");
+        assertPoison(envelope(eventWithBody("ends with \\ud83d")),
+                "not valid Unicode: unpaired surrogate \\ud83d at index 10 of 'event.content.body'");
+        assertPoison(envelope(eventWithBody("\\ud83d\\ud83d\\ude00")),
+                "not valid Unicode: unpaired surrogate \\ud83d at index 0 of 'event.content.body'");
+    }
+
+    @Test
+    void looksForUnpairedSurrogatesEverywhereInTheEnvelope() {
+        assertPoison(envelope(eventWithContent("{\"x\\udfff\": 1}")),
+                "not valid Unicode: unpaired surrogate \\udfff at index 1 of a key of 'event.content'");
+        assertPoison(envelope(eventWithContent("{\"list\": [\"ok\", {\"deep\": \"\\ud800\"}]}")),
+                "not valid Unicode: unpaired surrogate \\ud800 at index 0 of 'event.content.list[1].deep'");
+        assertPoison(envelopeWith("\"room_members\": [\"@a:hs\", \"@b\\ud800:hs\"]"),
+                "not valid Unicode: unpaired surrogate \\ud800 at index 2 of 'room_members[1]'");
+        assertPoison("{\"kind\": \"event\", \"event\": " + EVENT + ", \"\\ud800\": 1}",
+                "not valid Unicode: unpaired surrogate \\ud800 at index 0 of a key of the envelope");
+        assertPoison(toDevice("content", "{\"key\": \"\\udbff\"}"),
+                "not valid Unicode: unpaired surrogate \\udbff at index 0 of 'message.content.key'");
+        assertPoison("{\"kind\": \"ev\\ud800ent\"}",
+                "not valid Unicode: unpaired surrogate \\ud800 at index 2 of 'kind'");
+    }
+
+    @Test
+    void keepsSurrogatePairsRawOrEscaped() {
+        Envelope.Event raw = parseEvent(envelope(eventWithBody("smile \uD83D\uDE00")));
+        Envelope.Event escaped = parseEvent(envelope(eventWithBody("smile \\ud83d\\ude00")));
+
+        assertTrue(raw.eventJson().contains("\"body\":\"smile \uD83D\uDE00\""), raw.eventJson());
+        assertEquals(raw.eventJson(), escaped.eventJson());
+    }
+
+    @Test
+    void keepsAnEscapedNulEscapedSoThatItCanBeStoredAndIsDeliveredAsSent() {
+        Envelope.Event nul = parseEvent(envelope(eventWithBody("a\\u0000b\\u001fc")));
+
+        assertTrue(nul.eventJson().contains("\"body\":\"a\\u0000b\\u001fc\""), nul.eventJson());
+        assertEquals(-1, nul.eventJson().indexOf('\0'), "a raw NUL in " + nul.eventJson());
+        assertEquals(nul.eventJson(), parseEvent(envelope(nul.eventJson())).eventJson());
+    }
+
+    @Test
+    void aRawNulIsNotJson() {
+        assertPoison(envelope(eventWithBody("a\0b")), "not JSON");
+    }
+
+    @Test
     void parsesATypingEventWithItsRoomMembers() {
         Envelope.Ephemeral typing = parseAs(Envelope.Ephemeral.class, """
                 {"kind": "ephemeral", "event": {"type": "m.typing", "room_id": "!r:hs",
@@ -358,6 +423,17 @@ class EnvelopeTest {
                 + "\"content\":{\"body\":\"";
         String tail = "\"}}";
         return head + "x".repeat(bytes - head.length() - tail.length()) + tail;
+    }
+
+    /** A valid event whose content's body is {@code body}, put in the JSON text as it is (escapes included). */
+    private static String eventWithBody(String body) {
+        return eventWithContent("{\"msgtype\":\"m.text\",\"body\":\"" + body + "\"}");
+    }
+
+    /** A valid event with the raw JSON {@code content}. */
+    private static String eventWithContent(String content) {
+        return "{\"event_id\":\"$e:hs\",\"room_id\":\"!r:hs\",\"sender\":\"@a:hs\",\"type\":\"m.room.message\","
+                + "\"content\":" + content + "}";
     }
 
     private static String envelope(String event) {
