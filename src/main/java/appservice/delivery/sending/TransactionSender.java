@@ -62,7 +62,14 @@ public class TransactionSender {
         byte[] body = txn.body().getBytes(StandardCharsets.UTF_8);
         try (Response response = request(as, "_matrix/app/v1/transactions/" + txn.txnId())
                 .put(Entity.entity(body, MediaType.APPLICATION_JSON_TYPE))) {
-            response.bufferEntity(); // read to the end so the connection can be reused
+            // Read to the end, so that the connection can be reused and a cut answer is no answer.
+            response.bufferEntity();
+            int expected = response.getLength();
+            int got = response.hasEntity() ? response.readEntity(byte[].class).length : 0;
+            if (expected >= 0 && got != expected) {
+                return SendResult.noAnswer("connection closed mid-response: " + got + " of " + expected
+                        + " bytes of an HTTP " + response.getStatus());
+            }
             return SendResult.answered(response.getStatus());
         } catch (ProcessingException e) {
             return SendResult.noAnswer(Secrets.mask(describe(e)));
