@@ -32,6 +32,9 @@ import org.yaml.snakeyaml.error.YAMLException;
  */
 public final class RegistrationFiles {
 
+    // What Synapse's urllib.parse.quote leaves as it is: it refuses a sender_localpart with anything else.
+    private static final Pattern LOCALPART = Pattern.compile("[A-Za-z0-9._~/-]+");
+
     private RegistrationFiles() {
     }
 
@@ -83,16 +86,25 @@ public final class RegistrationFiles {
     }
 
     private static List<Path> yamlFilesIn(Path directory) {
+        List<Path> files;
         try (Stream<Path> entries = Files.list(directory)) {
-            return entries
-                    .filter(Files::isRegularFile)
+            files = entries
                     .filter(p -> p.getFileName().toString().endsWith(".yaml")
                             || p.getFileName().toString().endsWith(".yml"))
+                    .filter(p -> Files.isRegularFile(p) || Files.isSymbolicLink(p) && !Files.exists(p))
                     .sorted(Comparator.comparing(p -> p.getFileName().toString()))
                     .toList();
         } catch (IOException e) {
             throw new InvalidRegistrationException(directory.toString(), "cannot be listed: " + describe(e), e);
         }
+        // A registration linked from where its bridge writes it must not be skipped silently while the link is broken.
+        for (Path file : files) {
+            if (!Files.exists(file)) {
+                throw new InvalidRegistrationException(file.toString(),
+                        "is a symbolic link to a file that does not exist");
+            }
+        }
+        return files;
     }
 
     private static AppService parse(Path file) {
@@ -108,6 +120,11 @@ public final class RegistrationFiles {
         String asToken = fields.requiredString("as_token");
         String hsToken = fields.requiredString("hs_token");
         String senderLocalpart = fields.requiredString("sender_localpart");
+        if (!LOCALPART.matcher(senderLocalpart).matches()) {
+            // Most often a whole user id ("@bot:example.org"), which would make the bot "@@bot:example.org:example.org".
+            throw new InvalidRegistrationException(source, "'sender_localpart' must be the localpart of the bot's"
+                    + " user id only (letters, digits and . _ - ~ /), without '@' or ':server'");
+        }
 
         Object namespacesValue = top.get("namespaces");
         Map<?, ?> namespaces = Map.of();

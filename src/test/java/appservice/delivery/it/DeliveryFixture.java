@@ -91,7 +91,7 @@ public class DeliveryFixture implements BeforeAllCallback, AfterAllCallback {
         SERVICES.clear();
     }
 
-    static void wipe(Path dir) {
+    public static void wipe(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

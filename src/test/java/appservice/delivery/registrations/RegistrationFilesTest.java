@@ -181,6 +181,30 @@ class RegistrationFilesTest {
     }
 
     @Test
+    void readsRegistrationsLinkedIntoTheDirectory() throws IOException {
+        Path elsewhere = Files.createDirectory(dir.resolve("bridges"));
+        Path target = Files.writeString(elsewhere.resolve("registration.yaml"), minimal("linked", "as-SECRET-l"));
+        Path registrations = Files.createDirectory(dir.resolve("appservices"));
+        Files.createSymbolicLink(registrations.resolve("linked.yaml"), target);
+        Files.createSymbolicLink(registrations.resolve("folder.yaml"), elsewhere);
+
+        List<AppService> services = RegistrationFiles.load(registrations.toString());
+
+        assertEquals(List.of("linked"), services.stream().map(AppService::id).toList());
+    }
+
+    @Test
+    void rejectsALinkToARegistrationThatDoesNotExist() throws IOException {
+        write("a.yaml", minimal("a", "as-SECRET-a"));
+        Path link = Files.createSymbolicLink(dir.resolve("telegram.yaml"), dir.resolve("not-yet-generated.yaml"));
+
+        InvalidRegistrationException e = assertThrows(InvalidRegistrationException.class,
+                () -> RegistrationFiles.load(dir.toString()));
+
+        assertEquals(link + ": is a symbolic link to a file that does not exist", e.getMessage());
+    }
+
+    @Test
     void rejectsASettingThatNamesNothing() {
         String missing = dir.resolve("appservices").toString();
 
@@ -280,6 +304,24 @@ class RegistrationFilesTest {
         rejects(with("hs_token: \"\""), "'hs_token' must not be empty");
         rejects(without("sender_localpart"), "'sender_localpart' is missing");
         rejects(with("sender_localpart: true"), "'sender_localpart' must be a string, found a boolean");
+    }
+
+    @Test
+    void rejectsASenderLocalpartThatSynapseRefuses() throws IOException {
+        String problem = "'sender_localpart' must be the localpart of the bot's user id only";
+        rejects(with("sender_localpart: '@bridgebot:example.org'"), problem);
+        rejects(with("sender_localpart: '@bridgebot'"), problem);
+        rejects(with("sender_localpart: 'bridgebot:example.org'"), problem);
+        rejects(with("sender_localpart: 'bridge bot'"), problem);
+        rejects(with("sender_localpart: 'bridgé'"), problem);
+    }
+
+    @Test
+    void acceptsEveryLocalpartCharacterSynapseAccepts() throws IOException {
+        Path file = write("ok.yaml", with("sender_localpart: _Bridge.bot-1~x/y"));
+
+        assertEquals("@_Bridge.bot-1~x/y:example.org",
+                RegistrationFiles.load(file.toString()).get(0).senderUserId("example.org"));
     }
 
     @Test
