@@ -10,8 +10,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The service (with its embedded broker) killed with SIGKILL at random, seeded moments — while starting,
- * taking events in, sending — and started again each time, while a homeserver publishes to three
+ * The service (with its embedded broker) killed with SIGKILL at random, seeded moments — one in four
+ * while it starts, the others while it takes events in and sends them — and started again each time, while a homeserver publishes to three
  * application services. Every event arrives once, in each room's order, and no transaction id ever
  * carries two contents.
  */
@@ -34,10 +34,15 @@ class KilledServiceIT {
                         Faults.EVENTS, 10, 0).start();
                 StringBuilder moments = new StringBuilder();
                 for (int kill = 1; kill <= Faults.KILLS; kill++) {
-                    // Up to 30 s after the last (re)launch: some kills land in startup, most in full flow.
-                    long wait = 2_000 + random.nextInt(28_000);
+                    // One kill in four lands while the service starts; the others 1-15 s into full flow.
+                    boolean inStartup = random.nextInt(4) == 0;
+                    long wait = inStartup ? random.nextInt(10_000) : 1_000 + random.nextInt(14_000);
+                    if (!inStartup) {
+                        service.awaitReady();
+                    }
                     Thread.sleep(wait);
-                    moments.append(moments.isEmpty() ? "" : ", ").append(wait / 1000.0).append(" s (")
+                    moments.append(moments.isEmpty() ? "" : "; ").append(wait / 1000.0)
+                            .append(inStartup ? " s after launch (" : " s after ready (")
                             .append(traffic.published()).append(" published, ")
                             .append(services.stream().mapToInt(CountingAppService::deliveredCount).sum())
                             .append(" delivered)");
