@@ -21,6 +21,7 @@ import jakarta.jms.TextMessage;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
@@ -42,6 +43,15 @@ public class Ingest {
 
     private static final long MAX_HOLD_PAUSE_MILLIS = 5_000;
 
+    /**
+     * The longest message read at all: an item may have 65,536 bytes, so only a message with a very long
+     * list of aliases or members could be longer, and not by this much. A longer one is refused unparsed.
+     */
+    static final int MAX_MESSAGE_CHARS = 4 << 20;
+
+    /** Messages longer than this are handled one at a time: each takes several copies of itself in memory. */
+    private static final int LARGE_MESSAGE_CHARS = 256 << 10;
+
     @Inject
     Registrations registrations;
 
@@ -62,6 +72,7 @@ public class Ingest {
     DataSource dataSource;
 
     private final AtomicLong unwanted = new AtomicLong();
+    private final Semaphore largeMessage = new Semaphore(1, true);
     private volatile boolean stopping;
 
     /** Throws when the message must be redelivered later (not ready yet, database unreachable). */
@@ -69,11 +80,36 @@ public class Ingest {
         if (!registrations.loaded()) {
             throw new IllegalStateException("not ready: application service registrations are not loaded yet");
         }
+        String text;
+        try {
+            text = textOf(message);
+        } catch (PoisonMessageException e) {
+            deadLetters.send(message, e.reason());
+            return;
+        }
+        boolean large = text.length() > LARGE_MESSAGE_CHARS;
+        if (large) {
+            largeMessage.acquireUninterruptibly();
+        }
+        try {
+            accept(message, text);
+        } finally {
+            if (large) {
+                largeMessage.release();
+            }
+        }
+    }
+
+    private void accept(Message message, String text) {
         List<Routed> routed;
         String messageId;
         try {
             messageId = messageId(message);
-            routed = Router.route(Envelope.parse(textOf(message)), registrations.all(), serverName);
+            if (text.length() > MAX_MESSAGE_CHARS) {
+                throw new PoisonMessageException("a message of " + text.length() + " characters, more than the limit of "
+                        + MAX_MESSAGE_CHARS + " (an item may have at most " + Envelope.MAX_EVENT_BYTES + " bytes)");
+            }
+            routed = Router.route(Envelope.parse(text), registrations.all(), serverName);
         } catch (PoisonMessageException e) {
             deadLetters.send(message, e.reason());
             return;

@@ -44,7 +44,7 @@ class PoisonIT extends OnPayaraMicro {
                 "event $e is " + megabyteEvent.length() + " bytes of JSON, more than the limit of 65536 bytes");
         String tenMegabyteEvent = validEvent + ",\"content\":{\"body\":\"" + "y".repeat(10 << 20) + "\"}}";
         String tenMegabytes = "{\"kind\":\"event\",\"event\":" + tenMegabyteEvent + "}";
-        poison.put(tenMegabytes, "event $e is " + tenMegabyteEvent.length() + " bytes of JSON, more than the limit of 65536 bytes");
+        poison.put(tenMegabytes, "a message of " + tenMegabytes.length() + " characters, more than the limit of 4194304");
         // A TextMessage is a Java string: "invalid UTF-8" there is an unpaired surrogate, raw or escaped.
         String rawSurrogate = "{\"kind\":\"event\",\"event\":" + validEvent + ",\"content\":{\"body\":\"a" + (char) 0xD800 + "b\"}}}";
         poison.put(rawSurrogate, "not valid Unicode: unpaired surrogate \\ud800 at index 1 of 'event.content.body'");
