@@ -75,7 +75,7 @@ public class Ingest {
     private final Semaphore largeMessage = new Semaphore(1, true);
     private volatile boolean stopping;
 
-    /** Throws when the message must be redelivered later (not ready yet, database unreachable). */
+    /** Throws when the message must be redelivered later (not ready yet, or a store error with the database up). */
     public void accept(Message message) {
         if (!registrations.loaded()) {
             throw new IllegalStateException("not ready: application service registrations are not loaded yet");
