@@ -25,6 +25,9 @@ final class Schema {
             // Databases made before items had kinds (events only).
             "ALTER TABLE pending_event ADD COLUMN IF NOT EXISTS kind VARCHAR(16) DEFAULT 'event' NOT NULL",
             "CREATE INDEX IF NOT EXISTS pending_event_as_order ON pending_event (as_id, txn_id, id)",
+            // The next transaction's items, per kind: without the kind in the index, looking for a kind
+            // that has no items waiting read the whole backlog (a 1,000,000 backlog drained at ~100/s).
+            "CREATE INDEX IF NOT EXISTS pending_event_waiting ON pending_event (as_id, kind, txn_id, id)",
             "CREATE TABLE IF NOT EXISTS appservice_txn ("
                     + " as_id VARCHAR(255) NOT NULL,"
                     + " txn_id BIGINT NOT NULL,"
