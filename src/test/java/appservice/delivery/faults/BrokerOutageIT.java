@@ -52,14 +52,7 @@ class BrokerOutageIT {
                         () -> "not ready again after the broker came back");
                 long readyAfter = (System.nanoTime() - restartedAt) / 1_000_000;
                 traffic.await(Duration.ofMinutes(10));
-                for (CountingAppService as : List.of(a, b)) {
-                    RecordingAppService.await(() -> as.deliveredCount() >= ledger.publishedTo(as.id()),
-                            Duration.ofMinutes(5),
-                            () -> as.id() + " got " + as.deliveredCount() + " of " + ledger.publishedTo(as.id()));
-                }
-                Thread.sleep(3000);
-                ledger.verify(a);
-                ledger.verify(b);
+                ledger.awaitAndVerify(Duration.ofMinutes(5), List.of(a, b));
                 assertTrue(service.isAlive(), "the service must outlive a broker outage");
                 Faults.report("broker", "standalone Artemis killed (SIGKILL) for " + OUTAGE.toSeconds() + " s with "
                         + deliveredBefore + " delivered and " + publishedDuringOutage + " of " + events

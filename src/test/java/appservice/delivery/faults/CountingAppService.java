@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An application service for long fault runs: answers 200, or 503 while {@link #down}, and keeps its
@@ -20,7 +19,6 @@ final class CountingAppService implements AutoCloseable {
     private final String id;
     private final HttpServer server;
     private final Receipts receipts = new Receipts();
-    private final AtomicLong requests = new AtomicLong();
     private volatile boolean down;
 
     CountingAppService(String id) throws IOException {
@@ -44,10 +42,6 @@ final class CountingAppService implements AutoCloseable {
         this.down = down;
     }
 
-    long requests() {
-        return requests.get();
-    }
-
     Receipts receipts() {
         return receipts;
     }
@@ -69,7 +63,6 @@ final class CountingAppService implements AutoCloseable {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
-            requests.incrementAndGet();
             boolean ok = !down;
             receipts.record(path.substring(PREFIX.length()), body, ok);
             byte[] response = (ok ? "{}" : "{\"errcode\":\"M_UNKNOWN\"}").getBytes(StandardCharsets.UTF_8);

@@ -58,16 +58,7 @@ class DatabaseOutageIT {
                         () -> "not ready again after the database came back");
                 long readyAfter = (System.nanoTime() - stoppedAt) / 1_000_000 - OUTAGE.toMillis();
                 traffic.await(Duration.ofMinutes(10));
-                for (CountingAppService as : List.of(a, b)) {
-                    RecordingAppService.await(() -> as.deliveredCount() >= ledger.publishedTo(as.id()),
-                            Duration.ofMinutes(5),
-                            () -> as.id() + " got " + as.deliveredCount() + " of " + ledger.publishedTo(as.id()));
-                }
-                Thread.sleep(3000);
-                a.close();
-                b.close();
-                ledger.verify(a);
-                ledger.verify(b);
+                ledger.awaitAndVerify(Duration.ofMinutes(5), List.of(a, b));
                 assertTrue(service.isAlive(), "the service must outlive a database outage");
                 Faults.report("database", "PostgreSQL stopped " + OUTAGE.toSeconds() + " s with " + deliveredBefore
                         + " delivered and " + publishedDuringOutage + " of " + events + " published; ready again "

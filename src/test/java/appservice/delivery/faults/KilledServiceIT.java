@@ -1,6 +1,5 @@
 package appservice.delivery.faults;
 
-import appservice.delivery.it.RecordingAppService;
 import appservice.delivery.it.ServiceProcess;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -51,15 +50,7 @@ class KilledServiceIT {
                 }
                 service.awaitReady();
                 traffic.await(Duration.ofMinutes(30));
-                for (CountingAppService as : services) {
-                    RecordingAppService.await(() -> as.deliveredCount() >= ledger.publishedTo(as.id()),
-                            Duration.ofMinutes(10),
-                            () -> as.id() + " got " + as.deliveredCount() + " of " + ledger.publishedTo(as.id()));
-                }
-                Thread.sleep(3000); // time for a wrong extra copy to show up
-                for (CountingAppService as : services) {
-                    ledger.verify(as);
-                }
+                ledger.awaitAndVerify(Duration.ofMinutes(10), services);
                 Faults.report("sigkill", Faults.KILLS + " kills at " + moments + "; " + ledger.publishedTotal()
                         + " deliveries of " + Faults.EVENTS + " events to 3 ASes, " + traffic.resends()
                         + " batches re-published; " + Duration.ofNanos(System.nanoTime() - start).toSeconds() + " s");

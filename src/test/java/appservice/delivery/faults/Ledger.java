@@ -3,6 +3,8 @@ package appservice.delivery.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import appservice.delivery.it.RecordingAppService;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,6 +49,19 @@ final class Ledger {
     }
 
     /** The three promises, for one application service that has received everything it will receive. */
+    /**
+     * Waits until each application service has as many events as were published to it, gives a wrong
+     * extra copy 3 s to show up, then checks the promises for each.
+     */
+    void awaitAndVerify(Duration timeout, List<CountingAppService> services) throws InterruptedException {
+        for (CountingAppService as : services) {
+            RecordingAppService.await(() -> as.deliveredCount() >= publishedTo(as.id()), timeout,
+                    () -> as.id() + " got " + as.deliveredCount() + " of " + publishedTo(as.id()));
+        }
+        Thread.sleep(3000);
+        services.forEach(this::verify);
+    }
+
     void verify(CountingAppService as) {
         verify(as.id(), as.receipts());
     }
