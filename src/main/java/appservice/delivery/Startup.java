@@ -1,6 +1,7 @@
 package appservice.delivery;
 
 import appservice.delivery.broker.EmbeddedBroker;
+import appservice.delivery.ingest.EventsConsumer;
 import appservice.delivery.health.DeliveryMetrics;
 import appservice.delivery.registrations.AppService;
 import appservice.delivery.registrations.InvalidRegistrationException;
@@ -77,6 +78,9 @@ public class Startup {
     @Inject
     DeliveryMetrics metrics;
 
+    @Inject
+    EventsConsumer consumer;
+
     @PostConstruct
     void start() {
         try {
@@ -87,6 +91,7 @@ public class Startup {
             }
             Schema.create(dataSource);
             resume(services);
+            consumer.start();
         } catch (InvalidRegistrationException e) {
             exit("Invalid application service registration: " + e.getMessage(), e);
         } catch (Exception e) {

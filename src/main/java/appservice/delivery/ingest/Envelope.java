@@ -1,6 +1,7 @@
 package appservice.delivery.ingest;
 
-import jakarta.json.Json;
+import static appservice.delivery.JsonFactory.JSON;
+
 import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
@@ -205,9 +206,9 @@ public sealed interface Envelope
         }
         String appserviceId = optionalString(envelope, "appservice_id");
         // Routing sends each service a subset of these lists, never more than all of them.
-        withinLimit(Json.createObjectBuilder()
-                .add("changed", Json.createArrayBuilder(changed))
-                .add("left", Json.createArrayBuilder(left))
+        withinLimit(JSON.createObjectBuilder()
+                .add("changed", JSON.createArrayBuilder(changed))
+                .add("left", JSON.createArrayBuilder(left))
                 .build().toString(), "device_lists");
         return new DeviceLists(changed, left, appserviceId);
     }
@@ -215,7 +216,7 @@ public sealed interface Envelope
     private static DeviceKeys deviceKeys(JsonObject envelope) {
         String userId = requiredString(envelope, "user_id", "user_id");
         String deviceId = requiredString(envelope, "device_id", "device_id");
-        JsonObjectBuilder json = Json.createObjectBuilder().add("user_id", userId).add("device_id", deviceId);
+        JsonObjectBuilder json = JSON.createObjectBuilder().add("user_id", userId).add("device_id", deviceId);
         boolean counts = isPresent(envelope, "one_time_key_counts");
         if (counts) {
             JsonObject oneTimeKeyCounts = requiredObject(envelope, "one_time_key_counts", "one_time_key_counts");
@@ -230,7 +231,7 @@ public sealed interface Envelope
         boolean fallback = isPresent(envelope, "unused_fallback_key_types");
         if (fallback) {
             List<String> types = optionalStrings(envelope, "unused_fallback_key_types", "unused_fallback_key_types");
-            json.add("unused_fallback_key_types", Json.createArrayBuilder(types));
+            json.add("unused_fallback_key_types", JSON.createArrayBuilder(types));
         }
         if (!counts && !fallback) {
             throw new PoisonMessageException("neither 'one_time_key_counts' nor 'unused_fallback_key_types'");
@@ -251,7 +252,7 @@ public sealed interface Envelope
 
     private static JsonValue readJson(String text) {
         // A JsonReader would silently ignore anything after the first value; the parser reports it.
-        try (JsonParser parser = Json.createParser(new StringReader(text))) {
+        try (JsonParser parser = JSON.createParser(new StringReader(text))) {
             if (!parser.hasNext()) {
                 throw new PoisonMessageException("not JSON: the message body is empty");
             }

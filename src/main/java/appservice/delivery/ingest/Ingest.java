@@ -5,6 +5,7 @@ import appservice.delivery.registrations.Registrations;
 import appservice.delivery.routing.Routed;
 import appservice.delivery.routing.Router;
 import appservice.delivery.sending.Dispatcher;
+import appservice.delivery.transactions.IncomingMessage;
 import appservice.delivery.transactions.Transactions;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
@@ -20,7 +21,9 @@ import jakarta.jms.StreamMessage;
 import jakarta.jms.TextMessage;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -75,52 +78,57 @@ public class Ingest {
     private final Semaphore largeMessage = new Semaphore(1, true);
     private volatile boolean stopping;
 
-    /** Throws when the message must be redelivered later (not ready yet, or a store error with the database up). */
-    public void accept(Message message) {
-        if (!registrations.loaded()) {
-            throw new IllegalStateException("not ready: application service registrations are not loaded yet");
+    /**
+     * Stores the items of these messages, all in one database transaction, and starts their sending.
+     * Returns once they are committed (or on the dead-letter queue); throws when they must be redelivered
+     * later (a store error with the database up).
+     */
+    public void acceptAll(List<Message> messages) {
+        List<IncomingMessage> incoming = new ArrayList<>(messages.size());
+        for (Message message : messages) {
+            read(message).ifPresent(incoming::add);
         }
-        String text;
-        try {
-            text = textOf(message);
-        } catch (PoisonMessageException e) {
-            deadLetters.send(message, e.reason());
+        if (incoming.isEmpty()) {
             return;
         }
-        boolean large = text.length() > LARGE_MESSAGE_CHARS;
+        storeHoldingThroughOutages(incoming);
+        CrashPoints.reach("stored-before-ack");
+        incoming.stream().flatMap(m -> m.items().stream()).map(r -> r.service().id()).distinct()
+                .forEach(dispatcher::kick);
+    }
+
+    /** The message's items, routed; empty when no application service wants it or it is a dead letter now. */
+    private Optional<IncomingMessage> read(Message message) {
+        // Only one large message is read at a time, across consumers: each takes several copies of itself.
+        boolean large = EventsConsumer.isLarge(message);
         if (large) {
             largeMessage.acquireUninterruptibly();
         }
         try {
-            accept(message, text);
+            String text = textOf(message);
+            if (!large && text.length() > LARGE_MESSAGE_CHARS) {
+                large = true;
+                largeMessage.acquireUninterruptibly();
+            }
+            String messageId = messageId(message);
+            if (text.length() > MAX_MESSAGE_CHARS) {
+                throw new PoisonMessageException("a message of " + text.length() + " characters, more than the limit of "
+                        + MAX_MESSAGE_CHARS + " (an item may have at most " + Envelope.MAX_EVENT_BYTES + " bytes)");
+            }
+            List<Routed> routed = Router.route(Envelope.parse(text), registrations.all(), serverName);
+            if (routed.isEmpty()) {
+                unwanted.incrementAndGet();
+                return Optional.empty();
+            }
+            return Optional.of(new IncomingMessage(messageId, routed));
+        } catch (PoisonMessageException e) {
+            deadLetters.send(message, e.reason());
+            return Optional.empty();
         } finally {
             if (large) {
                 largeMessage.release();
             }
         }
-    }
-
-    private void accept(Message message, String text) {
-        List<Routed> routed;
-        String messageId;
-        try {
-            messageId = messageId(message);
-            if (text.length() > MAX_MESSAGE_CHARS) {
-                throw new PoisonMessageException("a message of " + text.length() + " characters, more than the limit of "
-                        + MAX_MESSAGE_CHARS + " (an item may have at most " + Envelope.MAX_EVENT_BYTES + " bytes)");
-            }
-            routed = Router.route(Envelope.parse(text), registrations.all(), serverName);
-        } catch (PoisonMessageException e) {
-            deadLetters.send(message, e.reason());
-            return;
-        }
-        if (routed.isEmpty()) {
-            unwanted.incrementAndGet();
-            return;
-        }
-        storeHoldingThroughOutages(messageId, routed);
-        CrashPoints.reach("stored-before-ack");
-        routed.stream().map(r -> r.service().id()).distinct().forEach(dispatcher::kick);
     }
 
     /**
@@ -129,15 +137,15 @@ public class Ingest {
      * the later messages of its room, and the room's order would be lost. An error with the database
      * reachable is not an outage: it goes back to the broker (redelivered later).
      */
-    private void storeHoldingThroughOutages(String messageId, List<Routed> routed) {
+    private void storeHoldingThroughOutages(List<IncomingMessage> messages) {
         long pause = 100;
         int failuresWhileReachable = 0;
         boolean held = false;
         while (true) {
             try {
-                transactions.store(messageId, routed);
+                transactions.storeAll(messages);
                 if (held) {
-                    LOG.info("Database reachable again: held message " + messageId + " stored");
+                    LOG.info("Database reachable again: " + messages.size() + " held messages stored");
                 }
                 return;
             } catch (RuntimeException e) {
@@ -145,8 +153,8 @@ public class Ingest {
                     throw e;
                 }
                 if (!held) {
-                    LOG.warning("Cannot store message " + messageId + " (" + e + "): holding it, in its room's "
-                            + "order, until the database answers");
+                    LOG.warning("Cannot store " + messages.size() + " messages (" + e + "): holding them, in "
+                            + "their rooms' order, until the database answers");
                     held = true;
                 }
                 try {

@@ -1,10 +1,11 @@
 package appservice.delivery.routing;
 
+import static appservice.delivery.JsonFactory.JSON;
+
 import appservice.delivery.ingest.Envelope;
 import appservice.delivery.ingest.PoisonMessageException;
 import appservice.delivery.registrations.AppService;
 import appservice.delivery.registrations.Namespace;
-import jakarta.json.Json;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -123,9 +124,9 @@ public final class Router {
     }
 
     private static String deviceListsJson(List<String> changed, List<String> left) {
-        return Json.createObjectBuilder()
-                .add("changed", Json.createArrayBuilder(changed))
-                .add("left", Json.createArrayBuilder(left))
+        return JSON.createObjectBuilder()
+                .add("changed", JSON.createArrayBuilder(changed))
+                .add("left", JSON.createArrayBuilder(left))
                 .build()
                 .toString();
     }

@@ -79,6 +79,11 @@ public class Dispatcher {
 
     /** New events for an UP application service: send them now unless a worker is already at it. */
     public void kick(String asId) {
+        if (recoverers.isScheduled(asId)) {
+            // DOWN: its recoverer sends. A worker per new message would only read the state and stop,
+            // one database transaction for each message stored while the application service is away.
+            return;
+        }
         start(asId, false);
     }
 

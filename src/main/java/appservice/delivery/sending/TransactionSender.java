@@ -1,5 +1,7 @@
 package appservice.delivery.sending;
 
+import static appservice.delivery.JsonFactory.JSON;
+
 import appservice.delivery.Secrets;
 import appservice.delivery.registrations.AppService;
 import appservice.delivery.transactions.OutgoingTransaction;
@@ -7,7 +9,6 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.client.Client;
@@ -81,7 +82,7 @@ public class TransactionSender {
      * {@link ProcessingException} when there is none.
      */
     public Response ping(AppService as, String transactionId) {
-        JsonObjectBuilder body = Json.createObjectBuilder();
+        JsonObjectBuilder body = JSON.createObjectBuilder();
         if (transactionId != null) {
             body.add("transaction_id", transactionId);
         }

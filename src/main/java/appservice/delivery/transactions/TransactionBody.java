@@ -1,7 +1,8 @@
 package appservice.delivery.transactions;
 
+import static appservice.delivery.JsonFactory.JSON;
+
 import appservice.delivery.registrations.AppService;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -91,17 +92,17 @@ public final class TransactionBody {
     }
 
     private static JsonObject deviceLists(Map<String, Boolean> leftByUser) {
-        JsonArrayBuilder changed = Json.createArrayBuilder();
-        JsonArrayBuilder left = Json.createArrayBuilder();
+        JsonArrayBuilder changed = JSON.createArrayBuilder();
+        JsonArrayBuilder left = JSON.createArrayBuilder();
         new TreeMap<>(leftByUser).forEach((user, hasLeft) -> (hasLeft ? left : changed).add(user));
-        return Json.createObjectBuilder().add("changed", changed).add("left", left).build();
+        return JSON.createObjectBuilder().add("changed", changed).add("left", left).build();
     }
 
     /** {user: {device: value}} for the devices whose latest update has {@code key}; users and devices sorted. */
     private static JsonObject perDevice(Map<String, Map<String, JsonObject>> keysByUserAndDevice, String key) {
-        JsonObjectBuilder users = Json.createObjectBuilder();
+        JsonObjectBuilder users = JSON.createObjectBuilder();
         keysByUserAndDevice.forEach((user, devices) -> {
-            JsonObjectBuilder values = Json.createObjectBuilder();
+            JsonObjectBuilder values = JSON.createObjectBuilder();
             boolean any = false;
             for (Map.Entry<String, JsonObject> device : devices.entrySet()) {
                 JsonValue value = device.getValue().get(key);
@@ -122,7 +123,7 @@ public final class TransactionBody {
         if (value.getValueType() != JsonValue.ValueType.OBJECT) {
             return value;
         }
-        JsonObjectBuilder sorted = Json.createObjectBuilder();
+        JsonObjectBuilder sorted = JSON.createObjectBuilder();
         new TreeMap<>(value.asJsonObject()).forEach(sorted::add);
         return sorted.build();
     }
@@ -143,7 +144,7 @@ public final class TransactionBody {
     }
 
     private static JsonObject read(String json) {
-        try (var reader = Json.createReader(new StringReader(json))) {
+        try (var reader = JSON.createReader(new StringReader(json))) {
             return reader.readObject();
         }
     }

@@ -7,13 +7,21 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -30,20 +38,81 @@ public class Transactions {
 
     Clock clock = Clock.systemUTC();
 
+    private volatile String nextIdSql;
+
     /**
-     * Stores one message's items, one per interested application service, unless this message was
-     * stored before (a redelivery). Returns whether it stored anything.
+     * Stores the items of several messages in this one database transaction, skipping a message stored
+     * before (a redelivery). Returns how many messages it stored.
+     *
+     * <p>Plain JDBC in the same transaction: each item's id comes from the sequence inside its INSERT, so
+     * the whole group is one batch of statements and ids still follow arrival order, across instances too.
      */
-    public boolean store(String messageId, List<Routed> routed) {
-        if (em.find(ReceivedMessage.class, messageId) != null) {
-            return false;
+    public int storeAll(List<IncomingMessage> messages) {
+        try {
+            // The persistence unit's own connection, in this transaction. A connection taken from the
+            // DataSource here is not enlisted on Payara: each statement would commit on its own.
+            Connection connection = em.unwrap(Connection.class);
+            if (connection.getAutoCommit()) {
+                throw new IllegalStateException("the connection is not in the transaction: nothing stored");
+            }
+            Set<String> storedBefore = alreadyReceived(connection, messages);
+            long now = clock.millis();
+            int stored = 0;
+            try (PreparedStatement received = connection.prepareStatement(
+                         "INSERT INTO received_message (message_id, received_at) VALUES (?, ?)");
+                 PreparedStatement item = connection.prepareStatement("INSERT INTO pending_event"
+                         + " (id, as_id, kind, event_json, received_at) VALUES (" + nextId(connection) + ", ?, ?, ?, ?)")) {
+                for (IncomingMessage message : messages) {
+                    if (!storedBefore.add(message.messageId())) {
+                        continue;
+                    }
+                    received.setString(1, message.messageId());
+                    received.setLong(2, now);
+                    received.addBatch();
+                    for (Routed routed : message.items()) {
+                        item.setString(1, routed.service().id());
+                        item.setString(2, routed.kind());
+                        item.setString(3, routed.json());
+                        item.setLong(4, now);
+                        item.addBatch();
+                    }
+                    stored++;
+                }
+                if (stored > 0) {
+                    received.executeBatch();
+                    item.executeBatch();
+                }
+            }
+            return stored;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot store " + messages.size() + " messages: " + e.getMessage(), e);
         }
-        long now = clock.millis();
-        em.persist(new ReceivedMessage(messageId, now));
-        for (Routed item : routed) {
-            em.persist(new PendingEvent(item.service().id(), new Item(item.kind(), item.json()), now));
+    }
+
+    private static Set<String> alreadyReceived(Connection connection, List<IncomingMessage> messages)
+            throws SQLException {
+        Set<String> found = new HashSet<>();
+        String marks = String.join(",", Collections.nCopies(messages.size(), "?"));
+        try (PreparedStatement query = connection.prepareStatement(
+                "SELECT message_id FROM received_message WHERE message_id IN (" + marks + ")")) {
+            for (int i = 0; i < messages.size(); i++) {
+                query.setString(i + 1, messages.get(i).messageId());
+            }
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    found.add(rows.getString(1));
+                }
+            }
         }
-        return true;
+        return found;
+    }
+
+    private String nextId(Connection connection) throws SQLException {
+        if (nextIdSql == null) {
+            nextIdSql = connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres")
+                    ? "nextval('pending_event_seq')" : "NEXT VALUE FOR pending_event_seq";
+        }
+        return nextIdSql;
     }
 
     /**
@@ -64,8 +133,10 @@ public class Transactions {
         }
         List<PendingEvent> waiting = new ArrayList<>();
         for (String kind : Item.KINDS) {
+            // Read-only: the items are not changed through these objects, so none is tracked for changes.
             waiting.addAll(em.createNamedQuery("PendingEvent.waiting", PendingEvent.class)
                     .setParameter("as", asId).setParameter("kind", kind)
+                    .setHint("eclipselink.read-only", "true")
                     .setMaxResults(limitPerKind).getResultList());
         }
         if (waiting.isEmpty()) {
@@ -75,7 +146,13 @@ public class Transactions {
         List<PendingEvent> items = Batch.take(waiting, PendingEvent::kind, limitPerKind);
         long now = clock.millis();
         long txnId = lockedState(asId).allocateTxnId(now);
-        items.forEach(e -> e.assignTo(txnId));
+        int assigned = em.createNamedQuery("PendingEvent.assignToTxn")
+                .setParameter("txn", txnId).setParameter("ids", items.stream().map(PendingEvent::id).toList())
+                .executeUpdate();
+        if (assigned != items.size()) {
+            throw new IllegalStateException(items.size() - assigned + " of the " + items.size()
+                    + " items cut for txn " + txnId + " of AS " + asId + " already belong to a transaction");
+        }
         String body = TransactionBody.build(items.stream().map(PendingEvent::item).toList(), as);
         AppServiceTxn txn = new AppServiceTxn(asId, txnId, body, items.size(), now);
         em.persist(txn);
