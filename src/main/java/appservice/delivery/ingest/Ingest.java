@@ -31,7 +31,7 @@ import javax.sql.DataSource;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * What happens to one message from the queue: a valid item (event, ephemeral event, to-device message,
+ * What happens to a batch of messages from the queue: each valid item (event, ephemeral event, to-device message,
  * device list or key update) is stored for every interested application service, whose sending then
  * starts at once; a message that can never be processed goes to the dead-letter queue with its
  * reason; an item no application service wants is dropped.
@@ -132,7 +132,7 @@ public class Ingest {
     }
 
     /**
-     * While the database is unreachable the message is held, and its consumer with it, until the
+     * While the database is unreachable the messages are held, and their consumer with them, until the
      * database is back: a message given back to the broker would be redelivered after a delay, behind
      * the later messages of its room, and the room's order would be lost. An error with the database
      * reachable is not an outage: it goes back to the broker (redelivered later).
