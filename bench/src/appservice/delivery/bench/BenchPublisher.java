@@ -85,10 +85,10 @@ final class BenchPublisher {
     }
 
     /**
-     * Publishes {@code count} events from {@code $0} at a steady {@code perSecond}: every 5 ms the events
-     * then due, in one transaction. {@code publishedAt[n]} is when event n's send() was called.
+     * Publishes {@code count} events from {@code $first} at a steady {@code perSecond}: every 5 ms the events
+     * then due, in one transaction. {@code publishedAt[i]} is when event {@code first + i}'s send() was called.
      */
-    void publishSteady(int count, int perSecond, long[] publishedAt) {
+    void publishSteady(int first, int count, int perSecond, long[] publishedAt) {
         long tick = 5_000_000;
         try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(brokerUrl);
              JMSContext context = factory.createContext(JMSContext.SESSION_TRANSACTED)) {
@@ -100,7 +100,7 @@ final class BenchPublisher {
                 LockSupport.parkNanos(next - System.nanoTime());
                 long due = Math.min(count, (System.nanoTime() - start) * perSecond / 1_000_000_000L + 1);
                 for (; sent < due; sent++) {
-                    TextMessage message = message(context, sent);
+                    TextMessage message = message(context, first + sent);
                     publishedAt[sent] = System.nanoTime();
                     producer.send(queue, message);
                 }
