@@ -31,9 +31,6 @@ import java.util.Objects;
         query = "SELECT e.kind, COUNT(e) FROM PendingEvent e WHERE e.asId = :as AND e.txnId = :txn GROUP BY e.kind")
 @NamedQuery(name = "PendingEvent.oldestByAs",
         query = "SELECT e.asId, MIN(e.receivedAt) FROM PendingEvent e GROUP BY e.asId")
-// One statement for a whole transaction's items; only items that belong to no transaction yet.
-@NamedQuery(name = "PendingEvent.assignToTxn",
-        query = "UPDATE PendingEvent e SET e.txnId = :txn WHERE e.id IN :ids AND e.txnId IS NULL")
 @NamedQuery(name = "PendingEvent.releaseTxn",
         query = "UPDATE PendingEvent e SET e.txnId = NULL WHERE e.asId = :as AND e.txnId = :txn")
 public class PendingEvent {

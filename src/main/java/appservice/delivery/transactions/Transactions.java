@@ -146,9 +146,7 @@ public class Transactions {
         List<PendingEvent> items = Batch.take(waiting, PendingEvent::kind, limitPerKind);
         long now = clock.millis();
         long txnId = lockedState(asId).allocateTxnId(now);
-        int assigned = em.createNamedQuery("PendingEvent.assignToTxn")
-                .setParameter("txn", txnId).setParameter("ids", items.stream().map(PendingEvent::id).toList())
-                .executeUpdate();
+        int assigned = assign(items, txnId);
         if (assigned != items.size()) {
             throw new IllegalStateException(items.size() - assigned + " of the " + items.size()
                     + " items cut for txn " + txnId + " of AS " + asId + " already belong to a transaction");
@@ -157,6 +155,25 @@ public class Transactions {
         AppServiceTxn txn = new AppServiceTxn(asId, txnId, body, items.size(), now);
         em.persist(txn);
         return Optional.of(txn.outgoing());
+    }
+
+    /**
+     * Puts the items into the transaction with one statement, only items that belong to none yet. Plain
+     * JDBC on the persistence unit's connection: the same UPDATE in JPQL had EclipseLink match every
+     * object of the transaction against the id list afterwards, a tenth of the sending's time.
+     */
+    private int assign(List<PendingEvent> items, long txnId) {
+        String marks = String.join(",", Collections.nCopies(items.size(), "?"));
+        try (PreparedStatement update = em.unwrap(Connection.class).prepareStatement(
+                "UPDATE pending_event SET txn_id = ? WHERE txn_id IS NULL AND id IN (" + marks + ")")) {
+            update.setLong(1, txnId);
+            for (int i = 0; i < items.size(); i++) {
+                update.setLong(i + 2, items.get(i).id());
+            }
+            return update.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot cut txn " + txnId + ": " + e.getMessage(), e);
+        }
     }
 
     /** The application service accepted the transaction: its items are done. Returns their count by kind. */
