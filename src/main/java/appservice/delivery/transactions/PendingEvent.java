@@ -8,7 +8,6 @@ import jakarta.persistence.Id;
 import jakarta.persistence.NamedQuery;
 import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
-import java.util.Objects;
 
 /**
  * One item (an event, an ephemeral event, a to-device message, a device list or key update) waiting for
@@ -58,13 +57,6 @@ public class PendingEvent {
     private long receivedAt;
 
     protected PendingEvent() {
-    }
-
-    public PendingEvent(String asId, Item item, long receivedAt) {
-        this.asId = Objects.requireNonNull(asId);
-        this.kind = item.kind();
-        this.json = item.json();
-        this.receivedAt = receivedAt;
     }
 
     public Long id() {

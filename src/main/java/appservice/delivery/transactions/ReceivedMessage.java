@@ -5,7 +5,6 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.NamedQuery;
 import jakarta.persistence.Table;
-import java.util.Objects;
 
 /**
  * A JMS message whose events are stored. Committed with those events, and kept for longer than the
@@ -25,10 +24,5 @@ public class ReceivedMessage {
     private long receivedAt;
 
     protected ReceivedMessage() {
-    }
-
-    public ReceivedMessage(String messageId, long receivedAt) {
-        this.messageId = Objects.requireNonNull(messageId);
-        this.receivedAt = receivedAt;
     }
 }
