@@ -60,7 +60,7 @@ public final class Bench {
                            int warmup, int latencyRate, int latencyWarmSeconds, int latencySeconds) {
     }
 
-    private record EndToEnd(double eventsPerSecond, double publishedPerSecond, Instant from, Instant to) {
+    private record EndToEnd(double eventsPerSecond, double publishedPerSecond, Instant from, Instant to, CpuUse cpu) {
     }
 
     private final Options options;
@@ -164,17 +164,34 @@ public final class Bench {
         for (int services : new int[] {1, 20}) {
             List<Double> rates = new ArrayList<>();
             List<Double> published = new ArrayList<>();
+            List<Double> busy = new ArrayList<>();
+            List<Double> serviceCpu = new ArrayList<>();
+            List<Double> databaseCpu = new ArrayList<>();
+            List<Double> benchCpu = new ArrayList<>();
             for (int run = 1; run <= options.runs; run++) {
                 EndToEnd result = endToEnd(db, services, "e2e-" + db.name().toLowerCase() + "-" + services + "as-" + run);
                 rates.add(result.eventsPerSecond());
                 published.add(result.publishedPerSecond());
-                log("end to end, %s, %d AS, run %d: %,.0f events/s (published at %,.0f/s)", db.label, services, run,
-                        result.eventsPerSecond(), result.publishedPerSecond());
+                busy.add(100 * result.cpu().machineBusy());
+                serviceCpu.add(CpuUse.perThousand(result.cpu().serviceNanos(), options.events));
+                databaseCpu.add(CpuUse.perThousand(result.cpu().databaseNanos(), options.events));
+                benchCpu.add(CpuUse.perThousand(result.cpu().benchNanos(), options.events));
+                log("end to end, %s, %d AS, run %d: %,.0f events/s (published at %,.0f/s); machine busy %.0f %%; CPU ms per"
+                                + " 1,000 events: service %.0f, PostgreSQL %.0f, bench %.0f", db.label, services, run,
+                        result.eventsPerSecond(), result.publishedPerSecond(), busy.get(run - 1), serviceCpu.get(run - 1),
+                        databaseCpu.get(run - 1), benchCpu.get(run - 1));
             }
-            String figure = String.format("End-to-end throughput, %d AS%s (events/s)", services, services == 1 ? "" : "es");
+            String ases = services + (services == 1 ? " AS" : " ASes");
+            String figure = String.format("End-to-end throughput, %s (events/s)", ases);
             cell(figure, db, rates, "%,.0f");
-            cell(String.format("  publish rate during it, %d AS%s, %d publisher thread%s (events/s)", services,
-                    services == 1 ? "" : "es", options.publishers, options.publishers == 1 ? "" : "s"), db, published, "%,.0f");
+            cell(String.format("  publish rate during it, %s, %d publisher thread%s (events/s)", ases,
+                    options.publishers, options.publishers == 1 ? "" : "s"), db, published, "%,.0f");
+            cell(String.format("  machine busy during it, %s (%% of all %s cores)", ases, command("nproc")), db, busy, "%.0f");
+            cell(String.format("  CPU per 1,000 events, %s: the service with its broker (ms)", ases), db, serviceCpu, "%.0f");
+            if (db == Db.POSTGRESQL) {
+                cell(String.format("  CPU per 1,000 events, %s: PostgreSQL (ms)", ases), db, databaseCpu, "%.0f");
+            }
+            cell(String.format("  CPU per 1,000 events, %s: the bench's publisher and receivers (ms)", ases), db, benchCpu, "%.0f");
             figures.put("e2e-" + db + "-" + services, median(rates));
         }
     }
@@ -193,14 +210,17 @@ public final class Bench {
             publisher.publish(0, options.warmup, 1);
             receiver.await(options.warmup, STALL, service::isAlive, () -> tail(service));
             Instant from = Instant.now();
+            CpuUse before = CpuUse.now(service.processes());
             long start = System.nanoTime();
             publisher.publish(options.warmup, total, options.publishers);
             long published = System.nanoTime();
             receiver.await(total, STALL, service::isAlive, () -> tail(service));
+            CpuUse used = CpuUse.now(service.processes()).since(before);
             long end = receiver.lastArrival(options.warmup, total);
             Instant to = Instant.now();
             finish(service, name);
-            return new EndToEnd(options.events / seconds(end - start), options.events / seconds(published - start), from, to);
+            return new EndToEnd(options.events / seconds(end - start), options.events / seconds(published - start), from, to,
+                    used);
         }
     }
 

@@ -132,9 +132,12 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** The resident memory of the service's processes (the start script and the JVM), in bytes. */
     public long residentBytes() {
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()),
-                        process.toHandle().descendants())
-                .mapToLong(ServiceProcess::residentBytes).sum();
+        return processes().mapToLong(ServiceProcess::residentBytes).sum();
+    }
+
+    /** The service's processes: the start script and the JVM. */
+    public java.util.stream.Stream<ProcessHandle> processes() {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()), process.toHandle().descendants());
     }
 
     private static long residentBytes(ProcessHandle handle) {
