@@ -63,6 +63,12 @@ public class Dispatcher {
 
     private final Set<String> working = ConcurrentHashMap.newKeySet();
 
+    /**
+     * Application services with items stored since their worker last looked. A worker clears its flag
+     * before each look at the database; a flag still set when it stops means items it may not have seen.
+     */
+    private final Set<String> kicked = ConcurrentHashMap.newKeySet();
+
     /** Items per kind per transaction, below 100 for an application service that answered 413 (until restart). */
     private final Map<String, Integer> sizeLimits = new ConcurrentHashMap<>();
     private ExecutorService workers;
@@ -84,6 +90,7 @@ public class Dispatcher {
             // one database transaction for each message stored while the application service is away.
             return;
         }
+        kicked.add(asId);
         start(asId, false);
     }
 
@@ -138,9 +145,10 @@ public class Dispatcher {
     }
 
     private void work(String asId, boolean recovering) {
-        boolean kickAgain = false;
+        boolean finished = false;
         try {
-            kickAgain = sendAll(asId, recovering);
+            sendAll(asId, recovering);
+            finished = true;
         } catch (RuntimeException e) {
             // The database is unreachable or similar: nothing was lost, the one-second sweep (UP) or
             // the recoverer (DOWN) will come back to this application service.
@@ -151,37 +159,27 @@ public class Dispatcher {
         } finally {
             working.remove(asId);
         }
-        // Events stored while this worker was finishing found it busy; do not leave them for the sweep.
-        if (kickAgain && transactions.hasEvents(asId)) {
+        // Items stored while this worker was finishing found it busy; do not leave them for the sweep.
+        if (finished && kicked.contains(asId)) {
             kick(asId);
         }
     }
 
-    /** Returns whether the application service is still UP at the end. */
-    private boolean sendAll(String asId, boolean recovering) {
+    private void sendAll(String asId, boolean recovering) {
+        kicked.remove(asId);
         Optional<AppService> registered = registrations.find(asId);
         if (registered.isEmpty() || !registered.get().pushes()) {
-            return false; // its items wait until a registration with a URL comes back
+            return; // its items wait until a registration with a URL comes back
         }
         AppService as = registered.get();
-        Optional<AppServiceState> state = transactions.state(asId);
-        if (state.map(AppServiceState::isPaused).orElse(false)) {
-            return false; // an operator paused it: its items wait, its recoverer waits for the resume
+        if (recovering && transactions.state(asId).map(AppServiceState::isPaused).orElse(false)) {
+            return; // an operator paused it: its items wait, its recoverer waits for the resume
         }
-        if (!recovering && state.map(AppServiceState::isDown).orElse(false)) {
-            return false; // DOWN: its recoverer sends, on its own schedule
-        }
+        // Empty as well when paused, or DOWN and this is no recoverer (its recoverer sends, on its own schedule).
+        Optional<OutgoingTransaction> next = transactions.next(as, recovering, limitPerKind(asId));
         boolean progressed = false;
         int sent = 0;
-        while (true) {
-            Optional<OutgoingTransaction> next = transactions.next(as, recovering, limitPerKind(asId));
-            if (next.isEmpty()) {
-                if (recovering) {
-                    Duration down = transactions.up(asId);
-                    LOG.info("AS " + asId + " UP after " + down.toSeconds() + " s, " + sent + " txns resent");
-                }
-                return true;
-            }
+        while (next.isPresent()) {
             OutgoingTransaction txn = next.get();
             CrashPoints.reach("txn-persisted-before-put");
             long start = System.nanoTime();
@@ -189,6 +187,8 @@ public class Dispatcher {
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             if (result.tooLarge()) {
                 refusedAsTooLarge(txn);
+                kicked.remove(asId);
+                next = transactions.next(as, recovering, limitPerKind(asId));
                 continue;
             }
             if (!result.accepted()) {
@@ -202,12 +202,19 @@ public class Dispatcher {
                             + "), retrying in " + wait.toSeconds() + " s");
                 }
                 recoverers.schedule(asId, wait);
-                return false;
+                return;
             }
             CrashPoints.reach("put-accepted-before-delete");
-            metrics.sent(asId, transactions.complete(txn), took);
+            kicked.remove(asId);
+            Transactions.Completed completed = transactions.complete(txn, as, recovering, limitPerKind(asId));
+            metrics.sent(asId, completed.itemsByKind(), took);
+            next = completed.next();
             progressed = true;
             sent++;
+        }
+        if (recovering) {
+            Duration down = transactions.up(asId);
+            LOG.info("AS " + asId + " UP after " + down.toSeconds() + " s, " + sent + " txns resent");
         }
     }
 

@@ -69,15 +69,6 @@ public class AppServiceState {
     }
 
     /**
-     * The next transaction id: above every id handed out before, and never below the clock, so that a
-     * wiped database does not reuse an id the application service has already seen.
-     */
-    long allocateTxnId(long nowMillis) {
-        lastTxnId = Math.max(lastTxnId + 1, nowMillis);
-        return lastTxnId;
-    }
-
-    /**
      * Records a failed send: DOWN (if it was not already), the next backoff step (back to 1 after a
      * success since the last failure), and when its recoverer retries. Returns the wait.
      */
@@ -95,11 +86,6 @@ public class AppServiceState {
         Duration wait = Backoff.delay(backoffStep, backoffMax);
         nextRetryAt = nowMillis + wait.toMillis();
         return wait;
-    }
-
-    void delivered(int items) {
-        sentTxns++;
-        sentItems += items;
     }
 
     void pause(boolean paused) {

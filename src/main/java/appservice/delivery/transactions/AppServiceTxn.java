@@ -17,8 +17,6 @@ import java.util.Objects;
 @Entity
 @Table(name = "appservice_txn")
 @IdClass(AppServiceTxn.Key.class)
-@NamedQuery(name = "AppServiceTxn.oldest",
-        query = "SELECT t FROM AppServiceTxn t WHERE t.asId = :as ORDER BY t.txnId")
 @NamedQuery(name = "AppServiceTxn.ids", query = "SELECT t.asId, t.txnId FROM AppServiceTxn t")
 @NamedQuery(name = "AppServiceTxn.delete",
         query = "DELETE FROM AppServiceTxn t WHERE t.asId = :as AND t.txnId = :txn")
@@ -61,17 +59,5 @@ public class AppServiceTxn {
     private long createdAt;
 
     protected AppServiceTxn() {
-    }
-
-    AppServiceTxn(String asId, long txnId, String body, int itemCount, long createdAt) {
-        this.asId = Objects.requireNonNull(asId);
-        this.txnId = txnId;
-        this.body = Objects.requireNonNull(body);
-        this.itemCount = itemCount;
-        this.createdAt = createdAt;
-    }
-
-    OutgoingTransaction outgoing() {
-        return new OutgoingTransaction(asId, txnId, body, itemCount);
     }
 }

@@ -18,16 +18,10 @@ import jakarta.persistence.Table;
 @Table(name = "pending_event")
 @NamedQuery(name = "PendingEvent.inTxn",
         query = "SELECT e FROM PendingEvent e WHERE e.asId = :as AND e.txnId = :txn ORDER BY e.id")
-@NamedQuery(name = "PendingEvent.waiting",
-        query = "SELECT e FROM PendingEvent e WHERE e.asId = :as AND e.txnId IS NULL AND e.kind = :kind ORDER BY e.id")
 @NamedQuery(name = "PendingEvent.anyFor",
         query = "SELECT e.id FROM PendingEvent e WHERE e.asId = :as")
-@NamedQuery(name = "PendingEvent.deleteTxn",
-        query = "DELETE FROM PendingEvent e WHERE e.asId = :as AND e.txnId = :txn")
 @NamedQuery(name = "PendingEvent.countByAs",
         query = "SELECT e.asId, COUNT(e) FROM PendingEvent e GROUP BY e.asId")
-@NamedQuery(name = "PendingEvent.kindsInTxn",
-        query = "SELECT e.kind, COUNT(e) FROM PendingEvent e WHERE e.asId = :as AND e.txnId = :txn GROUP BY e.kind")
 @NamedQuery(name = "PendingEvent.oldestByAs",
         query = "SELECT e.asId, MIN(e.receivedAt) FROM PendingEvent e GROUP BY e.asId")
 @NamedQuery(name = "PendingEvent.releaseTxn",
