@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,17 +41,18 @@ public class Transactions {
     private volatile Dialect dialect;
 
     /** The statements that differ between PostgreSQL and H2. */
-    private record Dialect(String recordIfNew, String nextId) {
+    private record Dialect(String recordIfNew, String nextId, Optional<String> planForTheValues) {
 
         static Dialect of(Connection connection) throws SQLException {
             if (connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres")) {
                 return new Dialect("INSERT INTO received_message (message_id, received_at) VALUES (?, ?)"
-                        + " ON CONFLICT (message_id) DO NOTHING", "nextval('pending_event_seq')");
+                        + " ON CONFLICT (message_id) DO NOTHING", "nextval('pending_event_seq')",
+                        Optional.of("SET LOCAL plan_cache_mode = force_custom_plan"));
             }
             return new Dialect("MERGE INTO received_message r USING (SELECT CAST(? AS VARCHAR(255)) message_id,"
                     + " CAST(? AS BIGINT) received_at) m ON r.message_id = m.message_id"
                     + " WHEN NOT MATCHED THEN INSERT (message_id, received_at) VALUES (m.message_id, m.received_at)",
-                    "NEXT VALUE FOR pending_event_seq");
+                    "NEXT VALUE FOR pending_event_seq", Optional.empty());
         }
     }
 
@@ -256,11 +258,25 @@ public class Transactions {
 
     /**
      * The first {@code limitPerKind} waiting items of each kind, in arrival order, in one query: each
-     * kind's part reads its first items from the index (as_id, kind, id) and stops.
+     * kind's part reads its first items from the index (as_id, kind, id) and stops. It orders by all
+     * three columns, though two are fixed: H2 uses an index for the order only when the order names the
+     * index's columns from the first; ordered by id alone, it read and sorted the whole backlog of the
+     * application service for each transaction (11.5 ms instead of 0.3 ms a query at 200,000 waiting).
+     *
+     * <p>On PostgreSQL the query is planned for its values each time. A prepared statement gets a generic
+     * plan after five runs, one for any application service and kind: with one application service it
+     * walked the primary key in id order, which for a kind with nothing waiting read the whole table
+     * (220 ms a kind with 1,000,000 waiting, so a backlog drained at about 100 events/s).
      */
-    private static List<Waiting> waiting(Connection connection, String asId, int limitPerKind) throws SQLException {
+    private List<Waiting> waiting(Connection connection, String asId, int limitPerKind) throws SQLException {
+        Optional<String> planForTheValues = dialect(connection).planForTheValues();
+        if (planForTheValues.isPresent()) {
+            try (Statement set = connection.createStatement()) {
+                set.execute(planForTheValues.get());
+            }
+        }
         String perKind = "(SELECT id, kind, event_json FROM pending_event WHERE as_id = ? AND kind = ?"
-                + " AND txn_id IS NULL ORDER BY id FETCH FIRST " + limitPerKind + " ROWS ONLY)";
+                + " AND txn_id IS NULL ORDER BY as_id, kind, id FETCH FIRST " + limitPerKind + " ROWS ONLY)";
         List<Waiting> items = new ArrayList<>();
         try (PreparedStatement query = connection.prepareStatement(
                 String.join(" UNION ALL ", Collections.nCopies(Item.KINDS.size(), perKind)))) {
