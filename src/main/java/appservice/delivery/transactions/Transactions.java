@@ -135,7 +135,20 @@ public class Transactions {
     public Optional<OutgoingTransaction> next(AppService as, boolean recovering, int limitPerKind) {
         try {
             Connection connection = em.unwrap(Connection.class);
-            return nextIn(connection, as, lockForSending(connection, as.id()), recovering, limitPerKind);
+            SendingState state = lockForSending(connection, as.id());
+            if (!state.sends(recovering)) {
+                return Optional.empty();
+            }
+            try (PreparedStatement oldest = connection.prepareStatement("SELECT txn_id, body, item_count"
+                    + " FROM appservice_txn WHERE as_id = ? ORDER BY txn_id FETCH FIRST 1 ROWS ONLY")) {
+                oldest.setString(1, as.id());
+                try (ResultSet row = oldest.executeQuery()) {
+                    if (row.next()) {
+                        return Optional.of(new OutgoingTransaction(as.id(), row.getLong(1), row.getString(2), row.getInt(3)));
+                    }
+                }
+            }
+            return cut(connection, as, state.lastTxnId(), limitPerKind);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot find the next txn of AS " + as.id() + ": " + e.getMessage(), e);
         }
@@ -146,8 +159,9 @@ public class Transactions {
     }
 
     /**
-     * The application service accepted the transaction: its items are done, and the next transaction
-     * (as {@link #next} would give it) is cut in the same database transaction.
+     * The application service accepted the transaction: its items are done, and the next transaction is
+     * cut in the same database transaction. An application service has at most one unfinished
+     * transaction (one is cut only when none is left), so with this one gone there is none to look for.
      */
     public Completed complete(OutgoingTransaction txn, AppService as, boolean recovering, int limitPerKind) {
         String asId = txn.asId();
@@ -170,7 +184,8 @@ public class Transactions {
                 counts.setString(2, asId);
                 counts.executeUpdate();
             }
-            return new Completed(byKind, nextIn(connection, as, state, recovering, limitPerKind));
+            return new Completed(byKind, state.sends(recovering)
+                    ? cut(connection, as, state.lastTxnId(), limitPerKind) : Optional.empty());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot complete txn " + txn.txnId() + " of AS " + asId + ": "
                     + e.getMessage(), e);
@@ -199,23 +214,6 @@ public class Transactions {
         em.persist(new AppServiceState(asId));
         em.flush();
         return lockForSending(connection, asId);
-    }
-
-    private Optional<OutgoingTransaction> nextIn(Connection connection, AppService as, SendingState state,
-            boolean recovering, int limitPerKind) throws SQLException {
-        if (!state.sends(recovering)) {
-            return Optional.empty();
-        }
-        try (PreparedStatement oldest = connection.prepareStatement("SELECT txn_id, body, item_count"
-                + " FROM appservice_txn WHERE as_id = ? ORDER BY txn_id FETCH FIRST 1 ROWS ONLY")) {
-            oldest.setString(1, as.id());
-            try (ResultSet row = oldest.executeQuery()) {
-                if (row.next()) {
-                    return Optional.of(new OutgoingTransaction(as.id(), row.getLong(1), row.getString(2), row.getInt(3)));
-                }
-            }
-        }
-        return cut(connection, as, state.lastTxnId(), limitPerKind);
     }
 
     /**
