@@ -94,6 +94,7 @@ public final class Bench {
         int backlog = quick ? 20_000 : 1_000_000;
         int runs = quick ? 1 : 3;
         int publishers = 1;
+        int warmup = quick ? 5_000 : 100_000;
         Set<String> only = new LinkedHashSet<>(PHASES);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -103,6 +104,7 @@ public final class Bench {
                 case "--backlog" -> backlog = Integer.parseInt(args[++i].replace("_", "").replace(",", ""));
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--publishers" -> publishers = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i].replace("_", "").replace(",", ""));
                 case "--only" -> {
                     only = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
                     if (!PHASES.containsAll(only)) {
@@ -110,14 +112,17 @@ public final class Bench {
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (bench/run [--quick] [--events N] [--backlog N] [--runs N] [--publishers N]"
+                        + " (bench/run [--quick] [--events N] [--backlog N] [--runs N] [--publishers N] [--warmup N]"
                         + " [--only " + String.join(",", PHASES) + "])");
             }
+        }
+        if (warmup % 100 != 0 || warmup < 1000) {
+            throw new IllegalArgumentException("--warmup must be a multiple of 100, at least 1,000");
         }
         if (events % 100 != 0 || events < 1000) {
             throw new IllegalArgumentException("--events must be a multiple of 100, at least 1,000");
         }
-        return new Options(List.of(args), quick, events, backlog, runs, only, publishers, quick ? 1_000 : 5_000,
+        return new Options(List.of(args), quick, events, backlog, runs, only, publishers, warmup,
                 1_000, quick ? 2 : 5, quick ? 10 : 30);
     }
 
@@ -431,19 +436,48 @@ public final class Bench {
 
     // ---- profile ----
 
-    /** One 1-AS end-to-end run on PostgreSQL under Flight Recorder (profile settings), summarised. */
+    /**
+     * One 1-AS end-to-end run on PostgreSQL under async-profiler (CPU samples of every thread, the JIT's and
+     * the broker's included, every millisecond, written as a Flight Recorder file), summarised; where its
+     * agent cannot load, under Flight Recorder itself, which samples only threads running Java code and
+     * few of them.
+     */
     private void profile() throws Exception {
         Path recording = OUT.resolve("e2e-postgresql-1as.jfr").toAbsolutePath();
         Files.createDirectories(recording.getParent());
         Files.deleteIfExists(recording);
-        EndToEnd result = endToEnd(Db.POSTGRESQL, 1, "jfr-postgresql-1as",
-                "-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true",
-                "-XX:FlightRecorderOptions=stackdepth=256");
-        log("profiled run: %,.0f events/s (Flight Recorder on); recording in %s", result.eventsPerSecond(), recording);
-        profile = String.format("One end-to-end run, 1 AS, PostgreSQL, under Flight Recorder (`settings=profile`): "
-                        + "%,.0f events/s. Recording: `%s`; only the measured window counts.%n%n", result.eventsPerSecond(),
+        Path agent = asyncProfilerAgent();
+        String[] javaOptions = agent != null
+                ? new String[] {"-agentpath:" + agent + "=start,event=cpu,interval=1ms,jfr,file=" + recording}
+                : new String[] {"-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true",
+                        "-XX:FlightRecorderOptions=stackdepth=256"};
+        String by = agent != null ? "async-profiler (`event=cpu,interval=1ms`)" : "Flight Recorder (`settings=profile`)";
+        EndToEnd result = endToEnd(Db.POSTGRESQL, 1, "jfr-postgresql-1as", javaOptions);
+        log("profiled run: %,.0f events/s (under %s); recording in %s", result.eventsPerSecond(), by, recording);
+        profile = String.format("One end-to-end run, 1 AS, PostgreSQL, under %s: %,.0f events/s. Recording: `%s`;"
+                        + " only the measured window counts.%n%n", by, result.eventsPerSecond(),
                 OUT.resolve(recording.getFileName()))
                 + JfrSummary.summarize(recording, result.from(), result.to());
+    }
+
+    /** async-profiler's agent library for this machine, taken out of its jar (on the bench's class path); null if none. */
+    private static Path asyncProfilerAgent() {
+        String platform = System.getProperty("os.name").toLowerCase().contains("linux")
+                ? "linux-" + (System.getProperty("os.arch").equals("aarch64") ? "arm64" : "x64") : null;
+        try (var library = platform == null ? null
+                : Bench.class.getClassLoader().getResourceAsStream(platform + "/libasyncProfiler.so")) {
+            if (library == null) {
+                log("async-profiler has no agent for %s %s: profiling with Flight Recorder",
+                        System.getProperty("os.name"), System.getProperty("os.arch"));
+                return null;
+            }
+            Path agent = OUT.resolve("libasyncProfiler.so").toAbsolutePath();
+            Files.copy(library, agent, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return agent;
+        } catch (IOException e) {
+            log("async-profiler's agent could not be unpacked (%s): profiling with Flight Recorder", e);
+            return null;
+        }
     }
 
     // ---- the service ----
@@ -558,12 +592,12 @@ public final class Bench {
         return String.format("# appservice-delivery benchmark%n%n"
                         + "- machine: %s cores (nproc), %s memory; Java %s; PostgreSQL %s%n"
                         + "- date: %s%n- commit: %s%n"
-                        + "- command: %s (%,d events per throughput run, backlog %,d, %d run(s), "
+                        + "- command: %s (%,d events per throughput run after a warm-up of %,d, backlog %,d, %d run(s), "
                         + "%d publisher thread(s), latency %,d events/s for %d s after %d s)%n",
                 command("nproc"), memory, System.getProperty("java.version"), postgres,
                 ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
                 commit, String.join(" ", java.util.stream.Stream.concat(java.util.stream.Stream.of("bench/run"),
-                        options.args.stream()).toList()), options.events, options.backlog, options.runs,
+                        options.args.stream()).toList()), options.events, options.warmup, options.backlog, options.runs,
                 options.publishers, options.latencyRate, options.latencySeconds, options.latencyWarmSeconds);
     }
 
