@@ -1,5 +1,6 @@
 package appservice.delivery.ingest;
 
+import appservice.delivery.broker.EmbeddedBroker;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
@@ -48,6 +49,11 @@ public class EventsConsumer {
     @ConfigProperty(name = "delivery.broker.url", defaultValue = "tcp://127.0.0.1:61616")
     String brokerUrl;
 
+    /** With the embedded broker, the consumers connect to it inside the process rather than over TCP. */
+    @Inject
+    @ConfigProperty(name = "delivery.broker.embedded", defaultValue = "true")
+    boolean embeddedBroker;
+
     @Inject
     @ConfigProperty(name = "delivery.broker.user")
     Optional<String> user;
@@ -75,18 +81,20 @@ public class EventsConsumer {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
     private ActiveMQConnectionFactory factory;
+    private String url;
 
     /** Starts the consumers: called once the registrations, the broker and the schema are ready. */
     public void start() {
-        factory = new ActiveMQConnectionFactory(brokerUrl);
+        url = embeddedBroker ? EmbeddedBroker.IN_VM_URL : brokerUrl;
+        factory = new ActiveMQConnectionFactory(url);
         for (int i = 1; i <= consumers; i++) {
             Thread thread = threadFactory.newThread(this::consume);
             thread.setName("events-consumer-" + i);
             threads.add(thread);
             thread.start();
         }
-        LOG.info(consumers + " consumers on queue " + queue + " at " + brokerUrl + ", up to " + batchSize
-                + " messages per database transaction");
+        LOG.info(consumers + " consumers on queue " + queue + " at " + url + (embeddedBroker ? " (the embedded broker)" : "")
+                + ", up to " + batchSize + " messages per database transaction");
     }
 
     @PreDestroy
@@ -114,7 +122,7 @@ public class EventsConsumer {
                  JMSConsumer consumer = context.createConsumer(context.createQueue(queue))) {
                 context.setExceptionListener(e -> connectionLost.set(true));
                 if (disconnected) {
-                    LOG.info("Consuming from " + brokerUrl + " again");
+                    LOG.info("Consuming from " + url + " again");
                     disconnected = false;
                 }
                 while (!stopping && !connectionLost.get()) {
@@ -125,7 +133,7 @@ public class EventsConsumer {
                 }
             } catch (JMSRuntimeException e) {
                 if (!disconnected && !stopping) {
-                    LOG.warning("Cannot consume from " + brokerUrl + " (" + e.getMessage() + "): retrying every "
+                    LOG.warning("Cannot consume from " + url + " (" + e.getMessage() + "): retrying every "
                             + RECONNECT_PAUSE_MILLIS + " ms");
                     disconnected = true;
                 }
