@@ -186,7 +186,7 @@ final class RawStages {
                         statement.execute("SET synchronous_commit = on");
                     }
                     try (PreparedStatement insert = connection.prepareStatement("INSERT INTO pending_event"
-                            + " (id, as_id, txn_id, kind, event_json, received_at) VALUES (?, ?, NULL, 'event', ?, ?)")) {
+                            + " (id, as_id, kind, event_json, received_at) VALUES (?, ?, 'event', ?, ?)")) {
                         for (long id = first; id <= last; id++) {
                             insert.setLong(1, id);
                             insert.setString(2, "as0");

@@ -1,9 +1,11 @@
 package appservice.delivery;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Locale;
 import javax.sql.DataSource;
 
 /**
@@ -18,13 +20,11 @@ final class Schema {
             "CREATE TABLE IF NOT EXISTS pending_event ("
                     + " id BIGINT NOT NULL PRIMARY KEY,"
                     + " as_id VARCHAR(255) NOT NULL,"
-                    + " txn_id BIGINT,"
                     + " kind VARCHAR(16) DEFAULT 'event' NOT NULL,"
                     + " event_json VARCHAR(1048576) NOT NULL,"
                     + " received_at BIGINT NOT NULL)",
             // Databases made before items had kinds (events only).
             "ALTER TABLE pending_event ADD COLUMN IF NOT EXISTS kind VARCHAR(16) DEFAULT 'event' NOT NULL",
-            "CREATE INDEX IF NOT EXISTS pending_event_as_order ON pending_event (as_id, txn_id, id)",
             // The next transaction's items, per kind, in order: the index gives them in id order, so the
             // first 100 are read and no more. Without the kind, a kind with nothing waiting read the whole
             // backlog (a 1,000,000 backlog drained at ~100/s); with txn_id between kind and id, PostgreSQL
@@ -37,6 +37,7 @@ final class Schema {
                     + " txn_id BIGINT NOT NULL,"
                     + " body %TEXT% NOT NULL,"
                     + " item_count INTEGER NOT NULL,"
+                    + " item_ids BIGINT ARRAY NOT NULL,"
                     + " created_at BIGINT NOT NULL,"
                     + " PRIMARY KEY (as_id, txn_id))",
             "CREATE TABLE IF NOT EXISTS appservice_state ("
@@ -70,6 +71,18 @@ final class Schema {
                     + " created_at BIGINT NOT NULL)",
             "CREATE UNIQUE INDEX IF NOT EXISTS dead_letter_message ON dead_letter (message_id)");
 
+    /**
+     * Databases made while each item was marked with its transaction ({@code pending_event.txn_id}): the
+     * unfinished transactions get the list of their items, then the marks go. Run only where the column
+     * is there, since on H2 adding or dropping a column copies the table.
+     */
+    private static final List<String> ITEMS_LISTED_BY_TRANSACTION = List.of(
+            "ALTER TABLE appservice_txn ADD COLUMN IF NOT EXISTS item_ids BIGINT ARRAY",
+            "UPDATE appservice_txn t SET item_ids = (SELECT ARRAY_AGG(e.id ORDER BY e.id) FROM pending_event e"
+                    + " WHERE e.as_id = t.as_id AND e.txn_id = t.txn_id) WHERE item_ids IS NULL",
+            "DROP INDEX IF EXISTS pending_event_as_order",
+            "ALTER TABLE pending_event DROP COLUMN txn_id");
+
     private Schema() {
     }
 
@@ -80,9 +93,27 @@ final class Schema {
             for (String sql : STATEMENTS) {
                 statement.execute(sql.replace("%TEXT%", text));
             }
+            if (hasColumn(connection, "pending_event", "txn_id")) {
+                for (String sql : ITEMS_LISTED_BY_TRANSACTION) {
+                    statement.execute(sql);
+                }
+            }
             if (!connection.getAutoCommit()) {
                 connection.commit(); // PostgreSQL's DDL is transactional
             }
         }
+    }
+
+    private static boolean hasColumn(Connection connection, String table, String column) throws SQLException {
+        // In the schema the service uses only. H2 keeps unquoted names in upper case, PostgreSQL in lower case.
+        for (String[] names : List.of(new String[] {table, column},
+                new String[] {table.toUpperCase(Locale.ROOT), column.toUpperCase(Locale.ROOT)})) {
+            try (ResultSet columns = connection.getMetaData().getColumns(null, connection.getSchema(), names[0], names[1])) {
+                if (columns.next()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

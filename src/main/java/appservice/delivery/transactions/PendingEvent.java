@@ -11,21 +11,17 @@ import jakarta.persistence.Table;
 
 /**
  * One item (an event, an ephemeral event, a to-device message, a device list or key update) waiting for
- * one application service; its id is the arrival order. Once it belongs to a transaction ({@code txnId}
- * set) it stays in that transaction until the transaction is delivered.
+ * one application service; its id is the arrival order. The unfinished transaction that carries it,
+ * if any, lists its id ({@code appservice_txn.item_ids}); it is deleted when that transaction is delivered.
  */
 @Entity
 @Table(name = "pending_event")
-@NamedQuery(name = "PendingEvent.inTxn",
-        query = "SELECT e FROM PendingEvent e WHERE e.asId = :as AND e.txnId = :txn ORDER BY e.id")
 @NamedQuery(name = "PendingEvent.anyFor",
         query = "SELECT e.id FROM PendingEvent e WHERE e.asId = :as")
 @NamedQuery(name = "PendingEvent.countByAs",
         query = "SELECT e.asId, COUNT(e) FROM PendingEvent e GROUP BY e.asId")
 @NamedQuery(name = "PendingEvent.oldestByAs",
         query = "SELECT e.asId, MIN(e.receivedAt) FROM PendingEvent e GROUP BY e.asId")
-@NamedQuery(name = "PendingEvent.releaseTxn",
-        query = "UPDATE PendingEvent e SET e.txnId = NULL WHERE e.asId = :as AND e.txnId = :txn")
 public class PendingEvent {
 
     @Id
@@ -35,9 +31,6 @@ public class PendingEvent {
 
     @Column(name = "as_id", nullable = false)
     private String asId;
-
-    @Column(name = "txn_id")
-    private Long txnId;
 
     /** event, ephemeral, to_device, device_lists or device_keys. */
     @Column(name = "kind", nullable = false, length = 16)

@@ -7,6 +7,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -139,12 +140,13 @@ public class Transactions {
             if (!state.sends(recovering)) {
                 return Optional.empty();
             }
-            try (PreparedStatement oldest = connection.prepareStatement("SELECT txn_id, body, item_count"
+            try (PreparedStatement oldest = connection.prepareStatement("SELECT txn_id, body, item_ids"
                     + " FROM appservice_txn WHERE as_id = ? ORDER BY txn_id FETCH FIRST 1 ROWS ONLY")) {
                 oldest.setString(1, as.id());
                 try (ResultSet row = oldest.executeQuery()) {
                     if (row.next()) {
-                        return Optional.of(new OutgoingTransaction(as.id(), row.getLong(1), row.getString(2), row.getInt(3)));
+                        return Optional.of(new OutgoingTransaction(as.id(), row.getLong(1), row.getString(2),
+                                ids(row.getArray(3))));
                     }
                 }
             }
@@ -169,17 +171,16 @@ public class Transactions {
             Connection connection = em.unwrap(Connection.class);
             SendingState state = lockForSending(connection, asId);
             Map<String, Long> byKind = txn.itemsByKind().isEmpty() ? kindsIn(connection, txn) : txn.itemsByKind();
-            try (PreparedStatement items = connection.prepareStatement(
-                         "DELETE FROM pending_event WHERE as_id = ? AND txn_id = ?");
+            try (PreparedStatement items = connection.prepareStatement("DELETE FROM pending_event WHERE id = ANY(?)");
                  PreparedStatement done = connection.prepareStatement(
                          "DELETE FROM appservice_txn WHERE as_id = ? AND txn_id = ?");
                  PreparedStatement counts = connection.prepareStatement("UPDATE appservice_state"
                          + " SET sent_txns = sent_txns + 1, sent_items = sent_items + ? WHERE as_id = ?")) {
-                for (PreparedStatement delete : List.of(items, done)) {
-                    delete.setString(1, asId);
-                    delete.setLong(2, txn.txnId());
-                    delete.executeUpdate();
-                }
+                items.setArray(1, array(connection, txn.itemIds()));
+                items.executeUpdate();
+                done.setString(1, asId);
+                done.setLong(2, txn.txnId());
+                done.executeUpdate();
                 counts.setLong(1, txn.itemCount());
                 counts.setString(2, asId);
                 counts.executeUpdate();
@@ -218,8 +219,12 @@ public class Transactions {
 
     /**
      * A new transaction of the oldest waiting items, up to {@code limitPerKind} of each kind, stored with
-     * its body before it is sent. Its id is above every id handed out before and never below the clock,
-     * so that a wiped database does not reuse an id the application service has already seen.
+     * its body and its items' ids before it is sent. Its id is above every id handed out before and never
+     * below the clock, so that a wiped database does not reuse an id the application service has already seen.
+     *
+     * <p>Called only when the application service has no unfinished transaction, so every item it has is
+     * waiting. The items are not marked: the transaction's row lists them. Marking each one was an UPDATE
+     * of every item, with its index entries, for each transaction (over a quarter of the sending's time).
      */
     private Optional<OutgoingTransaction> cut(Connection connection, AppService as, long lastTxnId, int limitPerKind)
             throws SQLException {
@@ -235,27 +240,28 @@ public class Transactions {
             last.setString(2, as.id());
             last.executeUpdate();
         }
-        assign(connection, as.id(), items, txnId);
         String body = TransactionBody.build(items.stream().map(Waiting::item).toList(), as);
+        long[] ids = items.stream().mapToLong(Waiting::id).toArray();
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO appservice_txn"
-                + " (as_id, txn_id, body, item_count, created_at) VALUES (?, ?, ?, ?, ?)")) {
+                + " (as_id, txn_id, body, item_count, item_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
             insert.setString(1, as.id());
             insert.setLong(2, txnId);
             insert.setString(3, body);
             insert.setInt(4, items.size());
-            insert.setLong(5, now);
+            insert.setArray(5, array(connection, ids));
+            insert.setLong(6, now);
             insert.executeUpdate();
         }
         Map<String, Long> byKind = new TreeMap<>();
         items.forEach(waiting -> byKind.merge(waiting.item().kind(), 1L, Long::sum));
-        return Optional.of(new OutgoingTransaction(as.id(), txnId, body, items.size(), byKind));
+        return Optional.of(new OutgoingTransaction(as.id(), txnId, body, ids, byKind));
     }
 
     private record Waiting(long id, Item item) {
     }
 
     /**
-     * The first {@code limitPerKind} waiting items of each kind, in arrival order, in one query: each
+     * The first {@code limitPerKind} items of each kind, in arrival order, in one query: each
      * kind's part reads its first items from the index (as_id, kind, id) and stops. It orders by all
      * three columns, though two are fixed: H2 uses an index for the order only when the order names the
      * index's columns from the first; ordered by id alone, it read and sorted the whole backlog of the
@@ -274,7 +280,7 @@ public class Transactions {
             }
         }
         String perKind = "(SELECT id, kind, event_json FROM pending_event WHERE as_id = ? AND kind = ?"
-                + " AND txn_id IS NULL ORDER BY as_id, kind, id FETCH FIRST " + limitPerKind + " ROWS ONLY)";
+                + " ORDER BY as_id, kind, id FETCH FIRST " + limitPerKind + " ROWS ONLY)";
         List<Waiting> items = new ArrayList<>();
         try (PreparedStatement query = connection.prepareStatement(
                 String.join(" UNION ALL ", Collections.nCopies(Item.KINDS.size(), perKind)))) {
@@ -292,37 +298,28 @@ public class Transactions {
         return items;
     }
 
-    /**
-     * Puts the items into the transaction, each by its primary key and only if it belongs to none yet.
-     * One UPDATE with an id list was planned from stale statistics on PostgreSQL (a scan of a whole index
-     * for each transaction while the table grew fast); by primary key there is no plan to get wrong.
-     */
-    private static void assign(Connection connection, String asId, List<Waiting> items, long txnId)
-            throws SQLException {
-        int assigned = 0;
-        try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE pending_event SET txn_id = ? WHERE id = ? AND txn_id IS NULL")) {
-            for (Waiting item : items) {
-                update.setLong(1, txnId);
-                update.setLong(2, item.id());
-                update.addBatch();
-            }
-            for (int count : update.executeBatch()) {
-                assigned += count;
-            }
+    private static Array array(Connection connection, long[] ids) throws SQLException {
+        Long[] boxed = new Long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            boxed[i] = ids[i];
         }
-        if (assigned != items.size()) {
-            throw new IllegalStateException(items.size() - assigned + " of the " + items.size()
-                    + " items cut for txn " + txnId + " of AS " + asId + " already belong to a transaction");
+        return connection.createArrayOf("bigint", boxed);
+    }
+
+    private static long[] ids(Array array) throws SQLException {
+        Object[] values = (Object[]) array.getArray();
+        long[] ids = new long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            ids[i] = ((Number) values[i]).longValue();
         }
+        return ids;
     }
 
     private static Map<String, Long> kindsIn(Connection connection, OutgoingTransaction txn) throws SQLException {
         Map<String, Long> byKind = new TreeMap<>();
         try (PreparedStatement query = connection.prepareStatement(
-                "SELECT kind, COUNT(*) FROM pending_event WHERE as_id = ? AND txn_id = ? GROUP BY kind")) {
-            query.setString(1, txn.asId());
-            query.setLong(2, txn.txnId());
+                "SELECT kind, COUNT(*) FROM pending_event WHERE id = ANY(?) GROUP BY kind")) {
+            query.setArray(1, array(connection, txn.itemIds()));
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
                     byKind.put(rows.getString(1), rows.getLong(2));
@@ -334,21 +331,17 @@ public class Transactions {
 
     /**
      * The application service refused the transaction as too large: its id is never used again. Its
-     * items wait again, to go out in smaller transactions; a single item refused alone becomes a dead
-     * letter instead. Returns the dead letter, if it came to that.
+     * items wait again (with the transaction gone, nothing holds them), to go out in smaller transactions;
+     * a single item refused alone becomes a dead letter instead. Returns the dead letter, if it came to that.
      */
     public Optional<DeadLetter> abandonTooLarge(OutgoingTransaction txn, String reason) {
         Optional<DeadLetter> dead = Optional.empty();
         if (txn.itemCount() == 1) {
-            PendingEvent item = em.createNamedQuery("PendingEvent.inTxn", PendingEvent.class)
-                    .setParameter("as", txn.asId()).setParameter("txn", txn.txnId()).getSingleResult();
+            PendingEvent item = em.find(PendingEvent.class, txn.itemIds()[0]);
             DeadLetter letter = DeadLetter.item(txn.asId(), item.item(), reason, clock.millis());
             em.persist(letter);
             em.remove(item);
             dead = Optional.of(letter);
-        } else {
-            em.createNamedQuery("PendingEvent.releaseTxn")
-                    .setParameter("as", txn.asId()).setParameter("txn", txn.txnId()).executeUpdate();
         }
         em.createNamedQuery("AppServiceTxn.delete")
                 .setParameter("as", txn.asId()).setParameter("txn", txn.txnId()).executeUpdate();
