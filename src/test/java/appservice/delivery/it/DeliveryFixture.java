@@ -9,6 +9,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -41,6 +42,7 @@ public class DeliveryFixture implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         closeAll();
+        awaitPreviousServiceGone();
         wipe(IT_DIR.resolve("data"));
         wipe(IT_DIR.resolve("registrations"));
         wipeDatabase();
@@ -89,6 +91,21 @@ public class DeliveryFixture implements BeforeAllCallback, AfterAllCallback {
     private static void closeAll() {
         SERVICES.values().forEach(RecordingAppService::close);
         SERVICES.clear();
+    }
+
+    /**
+     * Arquillian stops the previous class's Payara Micro without waiting for it to exit; while it shuts
+     * down, its timers can still open the database, which would then be wiped under it or kept open by it.
+     */
+    private static void awaitPreviousServiceGone() throws InterruptedException {
+        String dataDir = "-Ddelivery.data.dir=" + IT_DIR.resolve("data");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(dataDir))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("a service on " + IT_DIR.resolve("data") + " still runs after 60 s");
+            }
+            Thread.sleep(100);
+        }
     }
 
     public static void wipe(Path dir) {
