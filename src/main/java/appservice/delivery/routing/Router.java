@@ -6,6 +6,7 @@ import appservice.delivery.ingest.Envelope;
 import appservice.delivery.ingest.PoisonMessageException;
 import appservice.delivery.registrations.AppService;
 import appservice.delivery.registrations.Namespace;
+import appservice.delivery.transactions.Item;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,14 +52,21 @@ public final class Router {
         return route(envelope, services, serverName).stream().map(Routed::service).toList();
     }
 
+    /**
+     * The kinds of item the service gets, in the order a transaction's body lists them: events always,
+     * ephemeral events and to-device messages if it asked for ephemeral data, device lists and key
+     * updates with MSC3202.
+     */
+    public static List<String> kindsFor(AppService service) {
+        return Item.KINDS.stream().filter(kind -> switch (kind) {
+            case "ephemeral", "to_device" -> service.wantsEphemeral();
+            case "device_lists", "device_keys" -> service.msc3202();
+            default -> true;
+        }).toList();
+    }
+
     private static boolean wantsKind(AppService service, Envelope envelope) {
-        if (envelope instanceof Envelope.Event) {
-            return true;
-        }
-        if (envelope instanceof Envelope.Ephemeral || envelope instanceof Envelope.ToDevice) {
-            return service.wantsEphemeral();
-        }
-        return service.msc3202();
+        return kindsFor(service).contains(envelope.kind());
     }
 
     private static String wholeJson(Envelope envelope) {
