@@ -347,7 +347,11 @@ public class Transactions {
         return connection.createArrayOf("bigint", boxed);
     }
 
+    /** The ids an unfinished transaction lists; none for one converted from an earlier schema without items. */
     private static long[] ids(Array array) throws SQLException {
+        if (array == null) {
+            return new long[0];
+        }
         Object[] values = (Object[]) array.getArray();
         long[] ids = new long[values.length];
         for (int i = 0; i < values.length; i++) {

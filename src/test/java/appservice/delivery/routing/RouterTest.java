@@ -336,6 +336,17 @@ class RouterTest {
         return new Namespace(Pattern.compile(regex), exclusive);
     }
 
+    @Test
+    void theKindsAServiceGetsFollowItsRegistrationInTheOrderOfATransactionBody() {
+        assertEquals(List.of("event"), Router.kindsFor(service("plain", List.of())));
+        assertEquals(List.of("event", "ephemeral", "to_device"), Router.kindsFor(ephemeralService("eph", List.of())));
+        assertEquals(List.of("event", "ephemeral", "to_device"),
+                Router.kindsFor(flagged("unstable", List.of(), List.of(), false, true, false)));
+        assertEquals(List.of("event", "device_lists", "device_keys"), Router.kindsFor(msc3202Service("keys", List.of())));
+        assertEquals(List.of("event", "ephemeral", "to_device", "device_lists", "device_keys"),
+                Router.kindsFor(flagged("all", List.of(), List.of(), true, false, true)));
+    }
+
     private static AppService service(String id, List<Namespace> users) {
         return service(id, users, List.of(), List.of());
     }
