@@ -48,7 +48,7 @@ final class MisbehavingAppService implements AutoCloseable {
     private final Receipts receipts = new Receipts();
     private final AtomicInteger transactions = new AtomicInteger();
     private final AtomicInteger followed = new AtomicInteger();
-    private final AtomicInteger inProgress = new AtomicInteger();
+    private final AtomicInteger hangsEnded = new AtomicInteger();
     private volatile ServerSocket server;
 
     /** Misbehaves for its first {@code failures} transactions (REFUSED: until {@link #listen()}). */
@@ -90,9 +90,9 @@ final class MisbehavingAppService implements AutoCloseable {
         return followed.get();
     }
 
-    /** Transactions it is still answering (a slow one hanging). */
-    int inProgress() {
-        return inProgress.get();
+    /** Requests a slow one has finished hanging on (answered late, or given up on by the service). */
+    int hangsEnded() {
+        return hangsEnded.get();
     }
 
     /** Starts listening (a REFUSED one comes up). */
@@ -159,13 +159,12 @@ final class MisbehavingAppService implements AutoCloseable {
             case STATUS_401 -> respond(out, 401, "{\"errcode\":\"M_UNAUTHORIZED\",\"error\":\"Unauthorized\"}");
             case GARBAGE -> out.write("\u0000\u00ffthis is not HTTP at all\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             case TOO_SLOW -> {
-                inProgress.incrementAndGet();
                 try {
                     Thread.sleep(SLOW.toMillis());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } finally {
-                    inProgress.decrementAndGet();
+                    hangsEnded.incrementAndGet();
                 }
                 respond(out, 200, "{}");
             }

@@ -46,10 +46,11 @@ class MisbehavingAppServicesIT {
                  FaultPublisher publisher = new FaultPublisher(service.brokerUrl())) {
                 service.start();
 
-                // A first wave at once: the healthy one has it all while the slow one still hangs.
+                // A first wave at once: the healthy one has it all before the slow one has finished hanging
+                // (checking that the slow one is hanging right then raced with its first request arriving).
                 publish(publisher, ledger, everyone, 0, 50);
                 ok.awaitDelivered(50);
-                assertTrue(slow.inProgress() > 0, "the healthy application service had to wait for the slow one");
+                assertEquals(0, slow.hangsEnded(), "the healthy application service had to wait for the slow one");
 
                 // A second wave, spread out, arriving while the others are DOWN.
                 for (int first = 50; first < 100; first += 5) {
@@ -79,6 +80,7 @@ class MisbehavingAppServicesIT {
                         assertTrue(as.transactions() > FAILURES, as.id() + " was never retried");
                     }
                 }
+                assertTrue(slow.hangsEnded() > 0, "the slow one never hung");
                 MisbehavingAppService redirect = bad.stream()
                         .filter(as -> as.misbehaviour() == Misbehaviour.REDIRECT).findFirst().orElseThrow();
                 assertEquals(0, redirect.followed(), "a redirect must not be followed");
