@@ -437,27 +437,34 @@ public final class Bench {
     // ---- profile ----
 
     /**
-     * One 1-AS end-to-end run on PostgreSQL under async-profiler (CPU samples of every thread, the JIT's and
-     * the broker's included, every millisecond, written as a Flight Recorder file), summarised; where its
-     * agent cannot load, under Flight Recorder itself, which samples only threads running Java code and
-     * few of them.
+     * One end-to-end run on PostgreSQL for 1 AS and one for 20 under async-profiler (CPU samples of every
+     * thread, the JIT's and the broker's included, every millisecond, written as a Flight Recorder file),
+     * summarised; where its agent cannot load, under Flight Recorder itself, which samples only threads
+     * running Java code and few of them.
      */
     private void profile() throws Exception {
-        Path recording = OUT.resolve("e2e-postgresql-1as.jfr").toAbsolutePath();
-        Files.createDirectories(recording.getParent());
-        Files.deleteIfExists(recording);
         Path agent = asyncProfilerAgent();
-        String[] javaOptions = agent != null
-                ? new String[] {"-agentpath:" + agent + "=start,event=cpu,interval=1ms,jfr,file=" + recording}
-                : new String[] {"-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true",
-                        "-XX:FlightRecorderOptions=stackdepth=256"};
         String by = agent != null ? "async-profiler (`event=cpu,interval=1ms`)" : "Flight Recorder (`settings=profile`)";
-        EndToEnd result = endToEnd(Db.POSTGRESQL, 1, "jfr-postgresql-1as", javaOptions);
-        log("profiled run: %,.0f events/s (under %s); recording in %s", result.eventsPerSecond(), by, recording);
-        profile = String.format("One end-to-end run, 1 AS, PostgreSQL, under %s: %,.0f events/s. Recording: `%s`;"
-                        + " only the measured window counts.%n%n", by, result.eventsPerSecond(),
-                OUT.resolve(recording.getFileName()))
-                + JfrSummary.summarize(recording, result.from(), result.to());
+        StringBuilder summaries = new StringBuilder();
+        for (int services : new int[] {1, 20}) {
+            String name = "e2e-postgresql-" + services + "as";
+            Path recording = OUT.resolve(name + ".jfr").toAbsolutePath();
+            Files.createDirectories(recording.getParent());
+            Files.deleteIfExists(recording);
+            String[] javaOptions = agent != null
+                    ? new String[] {"-agentpath:" + agent + "=start,event=cpu,interval=1ms,jfr,file=" + recording}
+                    : new String[] {"-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true",
+                            "-XX:FlightRecorderOptions=stackdepth=256"};
+            EndToEnd result = endToEnd(Db.POSTGRESQL, services, "jfr-postgresql-" + services + "as", javaOptions);
+            log("profiled run, %d AS: %,.0f events/s (under %s); recording in %s", services, result.eventsPerSecond(),
+                    by, recording);
+            summaries.append(String.format("### %d AS%s%n%nOne end-to-end run, %d AS%s, PostgreSQL, under %s: %,.0f"
+                            + " events/s. Recording: `%s`; only the measured window counts.%n%n", services,
+                    services == 1 ? "" : "es", services, services == 1 ? "" : "es", by, result.eventsPerSecond(),
+                    OUT.resolve(recording.getFileName())))
+                    .append(JfrSummary.summarize(recording, result.from(), result.to())).append('\n');
+        }
+        profile = summaries.toString();
     }
 
     /** async-profiler's agent library for this machine, taken out of its jar (on the bench's class path); null if none. */
