@@ -3,12 +3,17 @@ package appservice.delivery.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** State survives a restart: a DOWN application service gets its recoverer back, and UP work resumes. */
+/**
+ * State survives a restart: a DOWN application service gets its recoverer back, UP work resumes, and items
+ * stored under an earlier registration still go out.
+ */
 class RestartIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -43,6 +48,42 @@ class RestartIT {
             assertEquals(List.of("$before"), down.deliveredEventIds());
             assertEquals(0, Health.pendingEvents(service.baseUrl(), "down"));
             service.stop();
+        }
+    }
+
+    @Test
+    void itemsOfAKindTheRegistrationNoLongerAsksForStillGoOutAfterARestart() throws Exception {
+        try (RecordingAppService bridge = new RecordingAppService("bridge")) {
+            Path dir = ServiceProcess.prepare("restart-kinds", bridge);
+            Path registration = dir.resolve("registrations").resolve("bridge.yaml");
+            Files.writeString(registration, DeliveryFixture.registration("bridge", bridge.url(), "receive_ephemeral: true"));
+            try (ServiceProcess service = new ServiceProcess(dir, Map.of("DELIVERY_BACKOFF_MAX", "PT2S"))) {
+                bridge.answer(503);
+                service.start();
+                try (Publisher publisher = service.publisher()) {
+                    publisher.publish(Publisher.event("$first", "!r:localhost", "@bridge_x:localhost"), "!r:localhost");
+                    bridge.awaitRequests(1, TIMEOUT);
+                    // Stored while the first transaction waits for its retry: in no transaction yet.
+                    publisher.publish("{\"kind\":\"to_device\",\"message\":{\"type\":\"m.room_key_request\","
+                            + "\"sender\":\"@alice:localhost\",\"to_user_id\":\"@bridge_bob:localhost\","
+                            + "\"to_device_id\":\"DEV\",\"content\":{\"action\":\"request\"}}}", "td");
+                }
+                RecordingAppService.await(() -> Health.pendingEvents(service.baseUrl(), "bridge") == 2, TIMEOUT,
+                        () -> "not stored: " + Health.check(service.baseUrl(), "appservices"));
+                service.stop();
+
+                // The operator turns ephemeral data off; what was stored under the old registration still goes.
+                Files.writeString(registration, DeliveryFixture.registration("bridge", bridge.url()));
+                bridge.answer(200);
+                service.start();
+                RecordingAppService.await(() -> bridge.accepted().stream()
+                                .anyMatch(txn -> txn.body().contains("de.sorunome.msc2409.to_device")), TIMEOUT,
+                        () -> "the to-device message never went out: " + bridge.accepted());
+                assertEquals(List.of("$first"), bridge.deliveredEventIds());
+                RecordingAppService.await(() -> Health.pendingEvents(service.baseUrl(), "bridge") == 0, TIMEOUT,
+                        () -> "still pending: " + Health.check(service.baseUrl(), "appservices"));
+                service.stop();
+            }
         }
     }
 }
