@@ -9,10 +9,13 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
+import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.Metadata;
 import org.eclipse.microprofile.metrics.MetricRegistry;
 import org.eclipse.microprofile.metrics.Tag;
+import org.eclipse.microprofile.metrics.Timer;
 import org.eclipse.microprofile.metrics.annotation.RegistryScope;
 
 /**
@@ -32,6 +35,8 @@ public class DeliveryMetrics {
     @Inject
     Transactions transactions;
 
+    private final Map<String, Sending> sending = new ConcurrentHashMap<>();
+
     private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Map.of(), 0);
 
     /** Registers the gauges of these application services (once each). */
@@ -49,19 +54,35 @@ public class DeliveryMetrics {
 
     /** A transaction was accepted: counts its items by kind. */
     public void sent(String asId, Map<String, Long> itemsByKind, Duration took) {
-        Tag tag = tag(asId);
-        registry.counter("sent_transactions", tag).inc();
-        registry.counter("sent_events", tag).inc(itemsByKind.getOrDefault("event", 0L));
-        registry.counter("sent_ephemeral", tag).inc(itemsByKind.getOrDefault("ephemeral", 0L));
-        registry.counter("sent_to_device", tag).inc(itemsByKind.getOrDefault("to_device", 0L));
-        registry.timer("send_duration", tag).update(took);
+        Sending of = sending(asId);
+        of.transactions().inc();
+        of.events().inc(itemsByKind.getOrDefault("event", 0L));
+        of.ephemeral().inc(itemsByKind.getOrDefault("ephemeral", 0L));
+        of.toDevice().inc(itemsByKind.getOrDefault("to_device", 0L));
+        of.duration().update(took);
     }
 
     /** A PUT failed (any answer but 2xx and 413, or none). */
     public void failed(String asId, Duration took) {
         Tag tag = tag(asId);
         registry.counter("failed_transactions", tag).inc();
-        registry.timer("send_duration", tag).update(took);
+        sending(asId).duration().update(took);
+    }
+
+    /**
+     * An application service's sending metrics, looked up in the registry once: with 20 application
+     * services, looking them up for each transaction was 3 % of the sending's time.
+     */
+    private Sending sending(String asId) {
+        return sending.computeIfAbsent(asId, id -> {
+            Tag tag = tag(id);
+            return new Sending(registry.counter("sent_transactions", tag), registry.counter("sent_events", tag),
+                    registry.counter("sent_ephemeral", tag), registry.counter("sent_to_device", tag),
+                    registry.timer("send_duration", tag));
+        });
+    }
+
+    private record Sending(Counter transactions, Counter events, Counter ephemeral, Counter toDevice, Timer duration) {
     }
 
     private void gauge(String name, String description, Tag tag, ToDoubleFunction<Snapshot> value) {

@@ -13,7 +13,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,18 +46,18 @@ public class Transactions {
     private final Map<String, List<String>> kindsByAs = new ConcurrentHashMap<>();
 
     /** The statements that differ between PostgreSQL and H2. */
-    private record Dialect(String recordIfNew, String nextId, Optional<String> planForTheValues) {
+    private record Dialect(String recordIfNew, String nextId, Optional<String> planForTheValues, boolean sendsTogether) {
 
         static Dialect of(Connection connection) throws SQLException {
             if (connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres")) {
                 return new Dialect("INSERT INTO received_message (message_id, received_at) VALUES (?, ?)"
                         + " ON CONFLICT (message_id) DO NOTHING", "nextval('pending_event_seq')",
-                        Optional.of("SET LOCAL plan_cache_mode = force_custom_plan"));
+                        Optional.of("SET LOCAL plan_cache_mode = force_custom_plan"), true);
             }
             return new Dialect("MERGE INTO received_message r USING (SELECT CAST(? AS VARCHAR(255)) message_id,"
                     + " CAST(? AS BIGINT) received_at) m ON r.message_id = m.message_id"
                     + " WHEN NOT MATCHED THEN INSERT (message_id, received_at) VALUES (m.message_id, m.received_at)",
-                    "NEXT VALUE FOR pending_event_seq", Optional.empty());
+                    "NEXT VALUE FOR pending_event_seq", Optional.empty(), false);
         }
     }
 
@@ -134,28 +133,37 @@ public class Transactions {
      * Empty when nothing waits, when the application service is paused, or when it is DOWN and this is
      * not its recoverer.
      *
-     * <p>The sending runs once per transaction, so it is plain JDBC on the persistence unit's connection:
-     * through EclipseLink, finding and locking the state and the transaction took a quarter of the
-     * sending's time with 20 application services.
+     * <p>The sending runs once per transaction, so it is plain JDBC on the persistence unit's connection
+     * (through EclipseLink, finding and locking the state and the transaction took a quarter of the
+     * sending's time with 20 application services), and its statements go {@link #together}: the state
+     * locked and read, the unfinished transaction and the waiting items in one round trip, then the new
+     * transaction stored in another.
      */
     public Optional<OutgoingTransaction> next(AppService as, boolean recovering, int limitPerKind) {
         try {
             Connection connection = em.unwrap(Connection.class);
-            SendingState state = lockForSending(connection, as.id());
-            if (!state.sends(recovering)) {
+            List<SendingState> state = new ArrayList<>(1);
+            List<OutgoingTransaction> unfinished = new ArrayList<>(1);
+            List<Waiting> items = new ArrayList<>();
+            List<Step> steps = new ArrayList<>();
+            steps.add(lockState(as.id(), state));
+            steps.add(Step.query("SELECT txn_id, body, item_ids FROM appservice_txn WHERE as_id = ?"
+                    + " ORDER BY txn_id FETCH FIRST 1 ROWS ONLY",
+                    row -> unfinished.add(new OutgoingTransaction(as.id(), row.getLong(1), row.getString(2),
+                            ids(row.getArray(3)))), as.id()));
+            steps.addAll(waiting(connection, as, limitPerKind, items));
+            together(connection, steps);
+            if (state.isEmpty()) {
+                createState(as.id());
+                return next(as, recovering, limitPerKind);
+            }
+            if (!state.get(0).sends(recovering)) {
                 return Optional.empty();
             }
-            try (PreparedStatement oldest = connection.prepareStatement("SELECT txn_id, body, item_ids"
-                    + " FROM appservice_txn WHERE as_id = ? ORDER BY txn_id FETCH FIRST 1 ROWS ONLY")) {
-                oldest.setString(1, as.id());
-                try (ResultSet row = oldest.executeQuery()) {
-                    if (row.next()) {
-                        return Optional.of(new OutgoingTransaction(as.id(), row.getLong(1), row.getString(2),
-                                ids(row.getArray(3))));
-                    }
-                }
+            if (!unfinished.isEmpty()) {
+                return Optional.of(unfinished.get(0));
             }
-            return cut(connection, as, state.lastTxnId(), limitPerKind);
+            return cut(connection, as, state.get(0).lastTxnId(), items);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot find the next txn of AS " + as.id() + ": " + e.getMessage(), e);
         }
@@ -169,29 +177,28 @@ public class Transactions {
      * The application service accepted the transaction: its items are done, and the next transaction is
      * cut in the same database transaction. An application service has at most one unfinished
      * transaction (one is cut only when none is left), so with this one gone there is none to look for.
+     * The counts, the lock, the deletes and the next items go {@link #together}, after the deletes.
      */
     public Completed complete(OutgoingTransaction txn, AppService as, boolean recovering, int limitPerKind) {
         String asId = txn.asId();
         try {
             Connection connection = em.unwrap(Connection.class);
-            SendingState state = lockForSending(connection, asId);
             Map<String, Long> byKind = txn.itemsByKind().isEmpty() ? kindsIn(connection, txn) : txn.itemsByKind();
-            try (PreparedStatement items = connection.prepareStatement("DELETE FROM pending_event WHERE id = ANY(?)");
-                 PreparedStatement done = connection.prepareStatement(
-                         "DELETE FROM appservice_txn WHERE as_id = ? AND txn_id = ?");
-                 PreparedStatement counts = connection.prepareStatement("UPDATE appservice_state"
-                         + " SET sent_txns = sent_txns + 1, sent_items = sent_items + ? WHERE as_id = ?")) {
-                items.setArray(1, array(connection, txn.itemIds()));
-                items.executeUpdate();
-                done.setString(1, asId);
-                done.setLong(2, txn.txnId());
-                done.executeUpdate();
-                counts.setLong(1, txn.itemCount());
-                counts.setString(2, asId);
-                counts.executeUpdate();
+            List<SendingState> state = new ArrayList<>(1);
+            List<Waiting> items = new ArrayList<>();
+            List<Step> steps = new ArrayList<>();
+            steps.add(Step.update("UPDATE appservice_state SET sent_txns = sent_txns + 1, sent_items = sent_items + ?"
+                    + " WHERE as_id = ?", (long) txn.itemCount(), asId));
+            steps.add(lockState(asId, state));
+            steps.add(Step.update("DELETE FROM pending_event WHERE id = ANY(?)", txn.itemIds()));
+            steps.add(Step.update("DELETE FROM appservice_txn WHERE as_id = ? AND txn_id = ?", asId, txn.txnId()));
+            steps.addAll(waiting(connection, as, limitPerKind, items));
+            together(connection, steps);
+            if (state.isEmpty()) {
+                throw new IllegalStateException("AS " + asId + " has no state row"); // made by next(), never deleted
             }
-            return new Completed(byKind, state.sends(recovering)
-                    ? cut(connection, as, state.lastTxnId(), limitPerKind) : Optional.empty());
+            return new Completed(byKind, state.get(0).sends(recovering)
+                    ? cut(connection, as, state.get(0).lastTxnId(), items) : Optional.empty());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot complete txn " + txn.txnId() + " of AS " + asId + ": "
                     + e.getMessage(), e);
@@ -206,57 +213,41 @@ public class Transactions {
         }
     }
 
-    private SendingState lockForSending(Connection connection, String asId) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT state, paused, last_txn_id FROM appservice_state WHERE as_id = ? FOR UPDATE")) {
-            select.setString(1, asId);
-            try (ResultSet row = select.executeQuery()) {
-                if (row.next()) {
-                    return new SendingState(AppServiceState.State.DOWN.name().equals(row.getString(1)),
-                            row.getBoolean(2), row.getLong(3));
-                }
-            }
-        }
+    /** Locks the application service's state row and reads it into {@code state} (nothing if there is none). */
+    private static Step lockState(String asId, List<SendingState> state) {
+        return Step.query("SELECT state, paused, last_txn_id FROM appservice_state WHERE as_id = ? FOR UPDATE",
+                row -> state.add(new SendingState(AppServiceState.State.DOWN.name().equals(row.getString(1)),
+                        row.getBoolean(2), row.getLong(3))), asId);
+    }
+
+    private void createState(String asId) {
         em.persist(new AppServiceState(asId));
         em.flush();
-        return lockForSending(connection, asId);
     }
 
     /**
-     * A new transaction of the oldest waiting items, up to {@code limitPerKind} of each kind, stored with
-     * its body and its items' ids before it is sent. Its id is above every id handed out before and never
-     * below the clock, so that a wiped database does not reuse an id the application service has already seen.
+     * A new transaction of the oldest waiting items, stored with its body and its items' ids before it is
+     * sent. Its id is above every id handed out before and never below the clock, so that a wiped database
+     * does not reuse an id the application service has already seen.
      *
      * <p>Called only when the application service has no unfinished transaction, so every item it has is
      * waiting. The items are not marked: the transaction's row lists them. Marking each one was an UPDATE
      * of every item, with its index entries, for each transaction (over a quarter of the sending's time).
      */
-    private Optional<OutgoingTransaction> cut(Connection connection, AppService as, long lastTxnId, int limitPerKind)
+    private Optional<OutgoingTransaction> cut(Connection connection, AppService as, long lastTxnId, List<Waiting> items)
             throws SQLException {
-        List<Waiting> items = waiting(connection, as, limitPerKind);
         if (items.isEmpty()) {
             return Optional.empty();
         }
+        items.sort(Comparator.comparingLong(Waiting::id));
         long now = clock.millis();
         long txnId = Math.max(lastTxnId + 1, now);
-        try (PreparedStatement last = connection.prepareStatement(
-                "UPDATE appservice_state SET last_txn_id = ? WHERE as_id = ?")) {
-            last.setLong(1, txnId);
-            last.setString(2, as.id());
-            last.executeUpdate();
-        }
         String body = TransactionBody.build(items.stream().map(Waiting::item).toList(), as);
         long[] ids = items.stream().mapToLong(Waiting::id).toArray();
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO appservice_txn"
-                + " (as_id, txn_id, body, item_count, item_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
-            insert.setString(1, as.id());
-            insert.setLong(2, txnId);
-            insert.setString(3, body);
-            insert.setInt(4, items.size());
-            insert.setArray(5, array(connection, ids));
-            insert.setLong(6, now);
-            insert.executeUpdate();
-        }
+        together(connection, List.of(
+                Step.update("UPDATE appservice_state SET last_txn_id = ? WHERE as_id = ?", txnId, as.id()),
+                Step.update("INSERT INTO appservice_txn (as_id, txn_id, body, item_count, item_ids, created_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?)", as.id(), txnId, body, items.size(), ids, now)));
         Map<String, Long> byKind = new TreeMap<>();
         items.forEach(waiting -> byKind.merge(waiting.item().kind(), 1L, Long::sum));
         return Optional.of(new OutgoingTransaction(as.id(), txnId, body, ids, byKind));
@@ -281,31 +272,102 @@ public class Transactions {
      * walked the primary key in id order, which for a kind with nothing waiting read the whole table
      * (220 ms a kind with 1,000,000 waiting, so a backlog drained at about 100 events/s).
      */
-    private List<Waiting> waiting(Connection connection, AppService as, int limitPerKind) throws SQLException {
-        Optional<String> planForTheValues = dialect(connection).planForTheValues();
-        if (planForTheValues.isPresent()) {
-            try (Statement set = connection.createStatement()) {
-                set.execute(planForTheValues.get());
-            }
-        }
+    private List<Step> waiting(Connection connection, AppService as, int limitPerKind, List<Waiting> items)
+            throws SQLException {
         List<String> kinds = kindsOf(connection, as);
         String perKind = "(SELECT id, kind, event_json FROM pending_event WHERE as_id = ? AND kind = ?"
                 + " ORDER BY as_id, kind, id FETCH FIRST " + limitPerKind + " ROWS ONLY)";
-        List<Waiting> items = new ArrayList<>();
-        try (PreparedStatement query = connection.prepareStatement(
-                String.join(" UNION ALL ", Collections.nCopies(kinds.size(), perKind)))) {
-            for (int i = 0; i < kinds.size(); i++) {
-                query.setString(2 * i + 1, as.id());
-                query.setString(2 * i + 2, kinds.get(i));
+        List<Object> params = new ArrayList<>();
+        for (String kind : kinds) {
+            params.add(as.id());
+            params.add(kind);
+        }
+        Step query = new Step(String.join(" UNION ALL ", Collections.nCopies(kinds.size(), perKind)), params,
+                row -> items.add(new Waiting(row.getLong(1), new Item(row.getString(2), row.getString(3)))));
+        Optional<String> planForTheValues = dialect(connection).planForTheValues();
+        return planForTheValues.isPresent() ? List.of(Step.update(planForTheValues.get()), query) : List.of(query);
+    }
+
+    /** Reads one row of a query's result. */
+    @FunctionalInterface
+    private interface RowReader {
+        void read(ResultSet row) throws SQLException;
+    }
+
+    /** A statement with its parameters, and, for one that returns rows, what to do with each. */
+    private record Step(String sql, List<Object> params, RowReader rows) {
+
+        static Step update(String sql, Object... params) {
+            return new Step(sql, List.of(params), null);
+        }
+
+        static Step query(String sql, RowReader rows, Object... params) {
+            return new Step(sql, List.of(params), rows);
+        }
+    }
+
+    /**
+     * Runs these statements in order, in this transaction: in one round trip to PostgreSQL (its driver sends
+     * the statements of one prepared statement together, and they run one after the other), one by one on
+     * H2, which runs in this process. With 20 application services a transaction carries about 10 events,
+     * and a statement a round trip cost the database three times as much per event as with one: most of
+     * it in handing each statement over between the two processes.
+     */
+    private void together(Connection connection, List<Step> steps) throws SQLException {
+        if (dialect(connection).sendsTogether()) {
+            String sql = String.join(";\n", steps.stream().map(Step::sql).toList());
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                int index = 1;
+                for (Step step : steps) {
+                    for (Object param : step.params()) {
+                        bind(connection, statement, index++, param);
+                    }
+                }
+                boolean rows = statement.execute();
+                for (int i = 0; i < steps.size(); i++) {
+                    if (i > 0) {
+                        rows = statement.getMoreResults();
+                    }
+                    read(statement, rows, steps.get(i));
+                }
+                if (statement.getMoreResults() || statement.getUpdateCount() != -1) {
+                    throw new IllegalStateException("the database answered more than the statements: " + sql);
+                }
             }
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    items.add(new Waiting(rows.getLong(1), new Item(rows.getString(2), rows.getString(3))));
+            return;
+        }
+        for (Step step : steps) {
+            try (PreparedStatement statement = connection.prepareStatement(step.sql())) {
+                int index = 1;
+                for (Object param : step.params()) {
+                    bind(connection, statement, index++, param);
+                }
+                read(statement, statement.execute(), step);
+            }
+        }
+    }
+
+    private static void read(PreparedStatement statement, boolean rows, Step step) throws SQLException {
+        // Results out of step with the statements would be read as the wrong statement's.
+        if (rows != (step.rows() != null) || !rows && statement.getUpdateCount() == -1) {
+            throw new IllegalStateException("the database answered " + (rows ? "rows" : "no rows") + " to: " + step.sql());
+        }
+        if (rows) {
+            try (ResultSet result = statement.getResultSet()) {
+                while (result.next()) {
+                    step.rows().read(result);
                 }
             }
         }
-        items.sort(Comparator.comparingLong(Waiting::id));
-        return items;
+    }
+
+    private static void bind(Connection connection, PreparedStatement statement, int index, Object param)
+            throws SQLException {
+        if (param instanceof long[] ids) {
+            statement.setArray(index, array(connection, ids));
+        } else {
+            statement.setObject(index, param);
+        }
     }
 
     /**
