@@ -10,12 +10,10 @@ import appservice.delivery.sending.Dispatcher;
 import appservice.delivery.transactions.Transactions;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
-import jakarta.annotation.sql.DataSourceDefinition;
 import jakarta.ejb.Singleton;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
-import jakarta.jms.JMSConnectionFactoryDefinition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,21 +31,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @jakarta.ejb.Startup
 // Outside a JTA transaction: the schema statements must be committed before anything uses them.
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
-@DataSourceDefinition(name = "java:app/jdbc/delivery",
-        className = "${MPCONFIG=delivery.db.datasource-class}",
-        url = "${MPCONFIG=delivery.db.url}",
-        user = "${MPCONFIG=delivery.db.user}",
-        password = "${MPCONFIG=delivery.db.password}",
-        minPoolSize = 0,
-        maxPoolSize = 32,
-        properties = {
-                "fish.payara.is-connection-validation-required=true",
-                "fish.payara.connection-validation-method=auto-commit",
-                "fish.payara.fail-all-connections=true"})
-@JMSConnectionFactoryDefinition(name = "java:app/jms/delivery",
-        interfaceName = "jakarta.jms.ConnectionFactory",
-        resourceAdapter = "artemis-ra",
-        transactional = false)
+// The data source java:app/jdbc/delivery is the application's own on Payara (WEB-INF/web.xml) and the
+// server's on WildFly (bound by WEB-INF/jboss-web.xml).
 public class Startup {
 
     private static final Logger LOG = Logger.getLogger(Startup.class.getName());

@@ -1,11 +1,12 @@
 package appservice.delivery.ingest;
 
+import appservice.delivery.broker.BrokerConnections;
 import appservice.delivery.transactions.Transactions;
-import jakarta.annotation.Resource;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.jms.BytesMessage;
-import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSConsumer;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
@@ -13,6 +14,7 @@ import jakarta.jms.JMSRuntimeException;
 import jakarta.jms.Message;
 import jakarta.jms.TextMessage;
 import java.util.logging.Logger;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -32,8 +34,8 @@ public class DeadLetters {
     /** The longest reason kept, as the database keeps it. */
     static final int MAX_REASON = 2000;
 
-    @Resource(lookup = "java:app/jms/delivery")
-    ConnectionFactory connectionFactory;
+    @Inject
+    BrokerConnections broker;
 
     @Inject
     @ConfigProperty(name = "delivery.queue", defaultValue = "appservice.events")
@@ -41,6 +43,18 @@ public class DeadLetters {
 
     @Inject
     Transactions transactions;
+
+    private ActiveMQConnectionFactory connectionFactory;
+
+    @PostConstruct
+    void open() {
+        connectionFactory = broker.newFactory();
+    }
+
+    @PreDestroy
+    void close() {
+        connectionFactory.close();
+    }
 
     /** Copies the message to the dead-letter queue, and records it for operators (the admin API). */
     public void send(Message original, String rawReason) {

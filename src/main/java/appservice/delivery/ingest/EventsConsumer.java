@@ -1,6 +1,6 @@
 package appservice.delivery.ingest;
 
-import appservice.delivery.broker.EmbeddedBroker;
+import appservice.delivery.broker.BrokerConnections;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
@@ -13,7 +13,6 @@ import jakarta.jms.JMSRuntimeException;
 import jakarta.jms.Message;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -46,21 +45,7 @@ public class EventsConsumer {
     Ingest ingest;
 
     @Inject
-    @ConfigProperty(name = "delivery.broker.url", defaultValue = "tcp://127.0.0.1:61616")
-    String brokerUrl;
-
-    /** With the embedded broker, the consumers connect to it inside the process rather than over TCP. */
-    @Inject
-    @ConfigProperty(name = "delivery.broker.embedded", defaultValue = "true")
-    boolean embeddedBroker;
-
-    @Inject
-    @ConfigProperty(name = "delivery.broker.user")
-    Optional<String> user;
-
-    @Inject
-    @ConfigProperty(name = "delivery.broker.password")
-    Optional<String> password;
+    BrokerConnections broker;
 
     @Inject
     @ConfigProperty(name = "delivery.queue", defaultValue = "appservice.events")
@@ -85,15 +70,15 @@ public class EventsConsumer {
 
     /** Starts the consumers: called once the registrations, the broker and the schema are ready. */
     public void start() {
-        url = embeddedBroker ? EmbeddedBroker.IN_VM_URL : brokerUrl;
-        factory = new ActiveMQConnectionFactory(url);
+        url = broker.url();
+        factory = broker.newFactory();
         for (int i = 1; i <= consumers; i++) {
             Thread thread = threadFactory.newThread(this::consume);
             thread.setName("events-consumer-" + i);
             threads.add(thread);
             thread.start();
         }
-        LOG.info(consumers + " consumers on queue " + queue + " at " + url + (embeddedBroker ? " (the embedded broker)" : "")
+        LOG.info(consumers + " consumers on queue " + queue + " at " + url + (broker.embedded() ? " (the embedded broker)" : "")
                 + ", up to " + batchSize + " messages per database transaction");
     }
 
@@ -117,8 +102,7 @@ public class EventsConsumer {
         boolean disconnected = false;
         while (!stopping) {
             AtomicBoolean connectionLost = new AtomicBoolean();
-            try (JMSContext context = factory.createContext(user.orElse(null), password.orElse(null),
-                    JMSContext.SESSION_TRANSACTED);
+            try (JMSContext context = factory.createContext(JMSContext.SESSION_TRANSACTED);
                  JMSConsumer consumer = context.createConsumer(context.createQueue(queue))) {
                 context.setExceptionListener(e -> connectionLost.set(true));
                 if (disconnected) {

@@ -3,9 +3,11 @@ package appservice.delivery.transactions;
 import appservice.delivery.registrations.AppService;
 import appservice.delivery.routing.Routed;
 import appservice.delivery.routing.Router;
+import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
+import jakarta.persistence.PersistenceException;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 import java.sql.Array;
@@ -25,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
 
 /**
  * The database side of delivery: stores incoming items per application service, cuts them into
@@ -38,9 +41,15 @@ public class Transactions {
     @PersistenceContext(unitName = "delivery")
     EntityManager em;
 
+    @Resource(lookup = "java:app/jdbc/delivery")
+    DataSource dataSource;
+
     Clock clock = Clock.systemUTC();
 
     private volatile Dialect dialect;
+
+    /** Whether the persistence provider gives its connection (see {@link #connection}); null until known. */
+    private volatile Boolean unwraps;
 
     /** Per application service, the kinds of item its transactions are cut from (see {@link #kindsOf}). */
     private final Map<String, List<String>> kindsByAs = new ConcurrentHashMap<>();
@@ -71,13 +80,8 @@ public class Transactions {
      * fast, PostgreSQL planned that SELECT from stale statistics and scanned the whole table.
      */
     public int storeAll(List<IncomingMessage> messages) {
-        try {
-            // The persistence unit's own connection, in this transaction. A connection taken from the
-            // DataSource here is not enlisted on Payara: each statement would commit on its own.
-            Connection connection = em.unwrap(Connection.class);
-            if (connection.getAutoCommit()) {
-                throw new IllegalStateException("the connection is not in the transaction: nothing stored");
-            }
+        try (TxConnection tx = connection()) {
+            Connection connection = tx.jdbc();
             Dialect sql = dialect(connection);
             long now = clock.millis();
             int[] recorded;
@@ -120,6 +124,44 @@ public class Transactions {
         }
     }
 
+    /**
+     * The JDBC connection of this transaction, which the persistence unit's work is on too: what is done on
+     * it commits or rolls back with the rest. Payara gives it through the standard EntityManager.unwrap (a
+     * connection taken from the data source is not in the transaction there: each statement would commit
+     * on its own); Hibernate refuses that unwrap, and on WildFly a connection from the data source is the
+     * transaction's. Which of the two works is found once.
+     */
+    private TxConnection connection() throws SQLException {
+        TxConnection connection;
+        if (!Boolean.FALSE.equals(unwraps)) {
+            try {
+                connection = new TxConnection(em.unwrap(Connection.class), false);
+                unwraps = true;
+            } catch (PersistenceException e) {
+                unwraps = false;
+                connection = new TxConnection(dataSource.getConnection(), true);
+            }
+        } else {
+            connection = new TxConnection(dataSource.getConnection(), true);
+        }
+        if (connection.jdbc().getAutoCommit()) {
+            connection.close();
+            throw new IllegalStateException("the connection is not in the transaction: nothing done");
+        }
+        return connection;
+    }
+
+    /** A connection of this transaction; closing it gives back a handle taken from the data source. */
+    private record TxConnection(Connection jdbc, boolean handle) implements AutoCloseable {
+
+        @Override
+        public void close() throws SQLException {
+            if (handle) {
+                jdbc.close(); // the connection stays in the transaction until it ends
+            }
+        }
+    }
+
     private Dialect dialect(Connection connection) throws SQLException {
         if (dialect == null) {
             dialect = Dialect.of(connection);
@@ -140,8 +182,8 @@ public class Transactions {
      * transaction stored in another.
      */
     public Optional<OutgoingTransaction> next(AppService as, boolean recovering, int limitPerKind) {
-        try {
-            Connection connection = em.unwrap(Connection.class);
+        try (TxConnection tx = connection()) {
+            Connection connection = tx.jdbc();
             List<SendingState> state = new ArrayList<>(1);
             List<OutgoingTransaction> unfinished = new ArrayList<>(1);
             List<Waiting> items = new ArrayList<>();
@@ -181,8 +223,8 @@ public class Transactions {
      */
     public Completed complete(OutgoingTransaction txn, AppService as, boolean recovering, int limitPerKind) {
         String asId = txn.asId();
-        try {
-            Connection connection = em.unwrap(Connection.class);
+        try (TxConnection tx = connection()) {
+            Connection connection = tx.jdbc();
             Map<String, Long> byKind = txn.itemsByKind().isEmpty() ? kindsIn(connection, txn) : txn.itemsByKind();
             List<SendingState> state = new ArrayList<>(1);
             List<Waiting> items = new ArrayList<>();
