@@ -64,9 +64,9 @@ public class MicroProfileMetrics {
 
     /** A PUT failed (any answer but 2xx and 413, or none). */
     void failed(String asId, Duration took) {
-        Tag tag = tag(asId);
-        registry.counter("failed_transactions", tag).inc();
-        sending(asId).duration().update(took);
+        Sending of = sending(asId);
+        of.failed().inc();
+        of.duration().update(took);
     }
 
     /**
@@ -78,11 +78,12 @@ public class MicroProfileMetrics {
             Tag tag = tag(id);
             return new Sending(registry.counter("sent_transactions", tag), registry.counter("sent_events", tag),
                     registry.counter("sent_ephemeral", tag), registry.counter("sent_to_device", tag),
-                    registry.timer("send_duration", tag));
+                    registry.counter("failed_transactions", tag), registry.timer("send_duration", tag));
         });
     }
 
-    private record Sending(Counter transactions, Counter events, Counter ephemeral, Counter toDevice, Timer duration) {
+    private record Sending(Counter transactions, Counter events, Counter ephemeral, Counter toDevice, Counter failed,
+            Timer duration) {
     }
 
     private void gauge(String name, String description, Tag tag, ToDoubleFunction<Snapshot> value) {

@@ -48,8 +48,8 @@ public class Transactions {
 
     private volatile Dialect dialect;
 
-    /** Whether the persistence provider gives its connection (see {@link #connection}); null until known. */
-    private volatile Boolean unwraps;
+    /** The persistence provider does not give its connection (see {@link #connection}): Hibernate. */
+    private volatile boolean providerRefusesUnwrap;
 
     /** Per application service, the kinds of item its transactions are cut from (see {@link #kindsOf}). */
     private final Map<String, List<String>> kindsByAs = new ConcurrentHashMap<>();
@@ -132,16 +132,15 @@ public class Transactions {
      * transaction's. Which of the two works is found once.
      */
     private TxConnection connection() throws SQLException {
-        TxConnection connection;
-        if (!Boolean.FALSE.equals(unwraps)) {
+        TxConnection connection = null;
+        if (!providerRefusesUnwrap) {
             try {
                 connection = new TxConnection(em.unwrap(Connection.class), false);
-                unwraps = true;
             } catch (PersistenceException e) {
-                unwraps = false;
-                connection = new TxConnection(dataSource.getConnection(), true);
+                providerRefusesUnwrap = true;
             }
-        } else {
+        }
+        if (connection == null) {
             connection = new TxConnection(dataSource.getConnection(), true);
         }
         if (connection.jdbc().getAutoCommit()) {
@@ -357,34 +356,33 @@ public class Transactions {
      */
     private void together(Connection connection, List<Step> steps) throws SQLException {
         if (dialect(connection).sendsTogether()) {
-            String sql = String.join(";\n", steps.stream().map(Step::sql).toList());
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                int index = 1;
-                for (Step step : steps) {
-                    for (Object param : step.params()) {
-                        bind(connection, statement, index++, param);
-                    }
-                }
-                boolean rows = statement.execute();
-                for (int i = 0; i < steps.size(); i++) {
-                    if (i > 0) {
-                        rows = statement.getMoreResults();
-                    }
-                    read(statement, rows, steps.get(i));
-                }
-                if (statement.getMoreResults() || statement.getUpdateCount() != -1) {
-                    throw new IllegalStateException("the database answered more than the statements: " + sql);
-                }
+            run(connection, steps);
+        } else {
+            for (Step step : steps) {
+                run(connection, List.of(step));
             }
-            return;
         }
-        for (Step step : steps) {
-            try (PreparedStatement statement = connection.prepareStatement(step.sql())) {
-                int index = 1;
+    }
+
+    /** Runs these statements as one prepared statement, and reads each one's result in turn. */
+    private static void run(Connection connection, List<Step> steps) throws SQLException {
+        String sql = String.join(";\n", steps.stream().map(Step::sql).toList());
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            int index = 1;
+            for (Step step : steps) {
                 for (Object param : step.params()) {
                     bind(connection, statement, index++, param);
                 }
-                read(statement, statement.execute(), step);
+            }
+            boolean rows = statement.execute();
+            for (int i = 0; i < steps.size(); i++) {
+                if (i > 0) {
+                    rows = statement.getMoreResults();
+                }
+                read(statement, rows, steps.get(i));
+            }
+            if (statement.getMoreResults() || statement.getUpdateCount() != -1) {
+                throw new IllegalStateException("the database answered more than the statements: " + sql);
             }
         }
     }
