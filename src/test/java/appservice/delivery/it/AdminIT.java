@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** Operators see every application service's state, and retry, pause and resume them; dead letters too. */
 @AppServices({"watched", "paused"})
-class AdminIT extends OnPayaraMicro {
+class AdminIT extends OnServer {
 
     private static final String TOKEN = "Bearer it-admin-token";
 
@@ -58,7 +58,7 @@ class AdminIT extends OnPayaraMicro {
         assertEquals(1, up.getInt("sent_events"));
         assertEquals(0, up.getInt("pending_events"));
 
-        String metrics = call("GET", "metrics", null).body();
+        String metrics = Http.send("GET", metricsUrl(), null, null).body();
         assertTrue(metrics.contains("sent_transactions") && metrics.contains("appservice=\"watched\""),
                 "Prometheus metrics per application service:\n" + metrics);
     }

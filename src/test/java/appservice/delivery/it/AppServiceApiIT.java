@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 @AppServices({"eph|receive_ephemeral: true|org.matrix.msc3202: true",
         "unstable|de.sorunome.msc2409.push_ephemeral: true",
         "plain"})
-class AppServiceApiIT extends OnPayaraMicro {
+class AppServiceApiIT extends OnServer {
 
     @Test
     void ephemeralToDeviceAndDeviceDataGoUnderTheirKeys() {

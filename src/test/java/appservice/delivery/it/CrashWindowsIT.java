@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The service halts itself at the named point (the test-only {@code delivery.test.crash-at} hook),
  * then starts again as it would after a power cut.
  */
+@PackagedRuntime
 class CrashWindowsIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);

@@ -31,6 +31,9 @@ public class DeliveryFixture implements BeforeAllCallback, AfterAllCallback {
 
     public static final Path IT_DIR = Path.of(System.getProperty("it.dir", "target/it"));
 
+    /** With -Pwildfly one server, and its broker, serves every test class in turn. */
+    static final boolean SHARED_SERVER = "wildfly".equals(System.getProperty("arquillian.launch"));
+
     public static RecordingAppService appService(String id) {
         RecordingAppService service = SERVICES.get(id);
         if (service == null) {
@@ -59,9 +62,20 @@ public class DeliveryFixture implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
+    /**
+     * Runs after Arquillian has undeployed the class's WAR. On Payara Micro the process goes, and with it
+     * the broker whose journal the next class wipes. WildFly's server and broker stay for the whole run, so
+     * what the class left on its queues is taken off them here, for the next class to start empty.
+     */
     @Override
     public void afterAll(ExtensionContext context) {
         closeAll();
+        if (SHARED_SERVER) {
+            try (Publisher publisher = new Publisher()) {
+                publisher.drain(Publisher.QUEUE, Duration.ofSeconds(2));
+                publisher.drain(Publisher.QUEUE + ".DLQ", Duration.ZERO);
+            }
+        }
     }
 
     /** A registration; an extra line {@code url: ...} replaces the URL, others are added as they are. */
@@ -96,11 +110,13 @@ public class DeliveryFixture implements BeforeAllCallback, AfterAllCallback {
     /**
      * Arquillian stops the previous class's Payara Micro without waiting for it to exit; while it shuts
      * down, its timers can still open the database, which would then be wiped under it or kept open by it.
+     * (WildFly's server stays, with the previous class's WAR undeployed.)
      */
     private static void awaitPreviousServiceGone() throws InterruptedException {
         String dataDir = "-Ddelivery.data.dir=" + IT_DIR.resolve("data");
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(dataDir))) {
+        while (ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
+                .anyMatch(line -> line.contains("payara-micro") && line.contains(dataDir))) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("a service on " + IT_DIR.resolve("data") + " still runs after 60 s");
             }

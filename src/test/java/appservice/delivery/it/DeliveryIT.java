@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** Events published to the queue reach the application services that want them, in transactions. */
 @AppServices({"bridge", "bystander"})
-class DeliveryIT extends OnPayaraMicro {
+class DeliveryIT extends OnServer {
 
     @Test
     void anEventReachesTheInterestedApplicationServiceAndIsForgotten() {

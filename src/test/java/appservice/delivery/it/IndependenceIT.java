@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /** One application service that hangs never delays another. */
 @AppServices({"hanging", "healthy"})
-class IndependenceIT extends OnPayaraMicro {
+class IndependenceIT extends OnServer {
 
     @Test
     void whileOneApplicationServiceHangsPastTheReadTimeoutTheOtherKeepsReceiving() {

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** A registration file that is not valid stops the service at startup, naming the file and the problem. */
+@PackagedRuntime
 class InvalidRegistrationIT {
 
     @Test

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** delivery.legacy-authorization also sends the hs_token as ?access_token=, for old application services. */
+@PackagedRuntime
 class LegacyAuthorizationIT {
 
     @Test

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * application services across many rooms; the service is killed with SIGKILL in the middle of it and
  * started again. Every event arrives, no transaction id carries two contents, each room keeps its order.
  */
+@PackagedRuntime
 class PackagedRuntimeIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(120);

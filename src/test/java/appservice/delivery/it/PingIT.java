@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** The client-server ping (spec v1.7): every answer the spec defines, and the retry it forces. */
 @AppServices({"pinged", "nourl|url: null", "gone|url: http://127.0.0.1:9"})
-class PingIT extends OnPayaraMicro {
+class PingIT extends OnServer {
 
     @Test
     void aReachableApplicationServiceAnswersWithTheDuration() throws Exception {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /** Messages that can never be delivered go to the dead-letter queue with their reason; nothing else is lost. */
 @AppServices({"bridge"})
-class PoisonIT extends OnPayaraMicro {
+class PoisonIT extends OnServer {
 
     @Test
     void eachKindOfPoisonGoesToTheDeadLetterQueueWithItsReasonAndTheGoodMessagesAroundThemArrive() throws JMSException {

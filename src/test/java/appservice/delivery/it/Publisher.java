@@ -23,8 +23,11 @@ public final class Publisher implements AutoCloseable {
         this("tcp://127.0.0.1:61616");
     }
 
+    /** Logs in as {@code it.broker.user} where the broker wants a user (WildFly's); the embedded one does not. */
     public Publisher(String url) {
-        ConnectionFactory factory = new ActiveMQConnectionFactory(url);
+        String user = System.getProperty("it.broker.user", "");
+        ConnectionFactory factory = user.isEmpty() ? new ActiveMQConnectionFactory(url)
+                : new ActiveMQConnectionFactory(url, user, System.getProperty("it.broker.password"));
         context = factory.createContext();
         queue = context.createQueue(QUEUE);
     }
@@ -79,6 +82,20 @@ public final class Publisher implements AutoCloseable {
         try (JMSConsumer consumer = context.createConsumer(context.createQueue(QUEUE + ".DLQ"))) {
             return consumer.receive(timeout.toMillis());
         }
+    }
+
+    /**
+     * Takes every message off a queue, waiting up to {@code quiet} for one more each time (a message
+     * rolled back is redelivered after a delay); returns how many there were.
+     */
+    public int drain(String queueName, Duration quiet) {
+        int drained = 0;
+        try (JMSConsumer consumer = context.createConsumer(context.createQueue(queueName))) {
+            while ((quiet.isZero() ? consumer.receiveNoWait() : consumer.receive(quiet.toMillis())) != null) {
+                drained++;
+            }
+        }
+        return drained;
     }
 
     @Override

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /** An application service that fails is marked DOWN and retried, with growing waits, until it answers. */
 @AppServices({"flaky"})
-class RecoveryIT extends OnPayaraMicro {
+class RecoveryIT extends OnServer {
 
     @Test
     void aFailingApplicationServiceGetsTheSameTransactionAfter2Then4SecondsAndComesBackUp() {

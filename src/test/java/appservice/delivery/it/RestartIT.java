@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * State survives a restart: a DOWN application service gets its recoverer back, UP work resumes, and items
  * stored under an earlier registration still go out.
  */
+@PackagedRuntime
 class RestartIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * come UP. Needs Node.js, Debian's chromium and `npm ci` in src/test/browser, so it runs only with
  * -Pbrowser (as .ci/run does, after installing them).
  */
+@PackagedRuntime
 class StatusPageIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);

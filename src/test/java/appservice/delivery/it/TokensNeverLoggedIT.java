@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * at FINE and legacy authorization on (which puts the hs_token in every URL): through deliveries,
  * failures, unreachable application services, pings and admin calls.
  */
+@PackagedRuntime
 class TokensNeverLoggedIT {
 
     @Test

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * one forever (Synapse #6478), stays UP, and an item it refuses even alone is kept as a dead letter.
  */
 @AppServices({"picky"})
-class TooLargeIT extends OnPayaraMicro {
+class TooLargeIT extends OnServer {
 
     @Test
     void refusedTransactionsAreSplitUntilAcceptedAndAnItemRefusedAloneBecomesADeadLetter() {
