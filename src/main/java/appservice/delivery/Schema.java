@@ -53,6 +53,13 @@ final class Schema {
             "ALTER TABLE appservice_state ADD COLUMN IF NOT EXISTS sent_txns BIGINT DEFAULT 0 NOT NULL",
             "ALTER TABLE appservice_state ADD COLUMN IF NOT EXISTS failed_txns BIGINT DEFAULT 0 NOT NULL",
             "ALTER TABLE appservice_state ADD COLUMN IF NOT EXISTS sent_items BIGINT DEFAULT 0 NOT NULL",
+            // Which instance sends for the application service, until when (epoch ms of the database's
+            // clock): see appservice.delivery.sending.Leases.
+            "ALTER TABLE appservice_state ADD COLUMN IF NOT EXISTS lease_owner VARCHAR(255)",
+            "ALTER TABLE appservice_state ADD COLUMN IF NOT EXISTS lease_until BIGINT",
+            "CREATE TABLE IF NOT EXISTS delivery_instance ("
+                    + " id VARCHAR(255) NOT NULL PRIMARY KEY,"
+                    + " seen_at BIGINT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS received_message ("
                     + " message_id VARCHAR(255) NOT NULL PRIMARY KEY,"
                     + " received_at BIGINT NOT NULL)",
@@ -83,24 +90,41 @@ final class Schema {
             "DROP INDEX IF EXISTS pending_event_as_order",
             "ALTER TABLE pending_event DROP COLUMN txn_id");
 
+    /** The advisory lock instances take on PostgreSQL while they create the schema (any number of their own). */
+    private static final long SCHEMA_LOCK = 7_262_017_731L;
+
     private Schema() {
     }
 
     static void create(DataSource dataSource) throws SQLException {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            String text = connection.getMetaData().getDatabaseProductName().toLowerCase().contains("postgres")
-                    ? "TEXT" : "CLOB";
-            for (String sql : STATEMENTS) {
-                statement.execute(sql.replace("%TEXT%", text));
+            boolean postgres = connection.getMetaData().getDatabaseProductName().toLowerCase().contains("postgres");
+            if (postgres) {
+                // Instances starting together on one database: CREATE ... IF NOT EXISTS is not safe against
+                // another instance doing the same at the same moment.
+                statement.execute("SELECT pg_advisory_lock(" + SCHEMA_LOCK + ")");
             }
-            if (hasColumn(connection, "pending_event", "txn_id")) {
-                for (String sql : ITEMS_LISTED_BY_TRANSACTION) {
-                    statement.execute(sql);
+            try {
+                create(connection, statement, postgres ? "TEXT" : "CLOB");
+            } finally {
+                if (postgres) {
+                    statement.execute("SELECT pg_advisory_unlock(" + SCHEMA_LOCK + ")");
                 }
             }
-            if (!connection.getAutoCommit()) {
-                connection.commit(); // PostgreSQL's DDL is transactional
+        }
+    }
+
+    private static void create(Connection connection, Statement statement, String text) throws SQLException {
+        for (String sql : STATEMENTS) {
+            statement.execute(sql.replace("%TEXT%", text));
+        }
+        if (hasColumn(connection, "pending_event", "txn_id")) {
+            for (String sql : ITEMS_LISTED_BY_TRANSACTION) {
+                statement.execute(sql);
             }
+        }
+        if (!connection.getAutoCommit()) {
+            connection.commit(); // PostgreSQL's DDL is transactional
         }
     }
 

@@ -7,6 +7,7 @@ import appservice.delivery.registrations.AppService;
 import appservice.delivery.registrations.InvalidRegistrationException;
 import appservice.delivery.registrations.Registrations;
 import appservice.delivery.sending.Dispatcher;
+import appservice.delivery.sending.Leases;
 import appservice.delivery.transactions.Transactions;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
@@ -18,14 +19,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Brings the service up in order: registrations (an invalid file stops the process, having consumed
- * nothing), the embedded broker, the schema, then a recoverer for every DOWN application service and
- * a worker for every UP one with work left from before.
+ * nothing), the embedded broker, the schema, then the leases of the application services this instance
+ * sends for, a recoverer for every DOWN one of them and a worker for every UP one with work left from before.
  */
 @Singleton
 @jakarta.ejb.Startup
@@ -61,6 +63,9 @@ public class Startup {
     Dispatcher dispatcher;
 
     @Inject
+    Leases leases;
+
+    @Inject
     DeliveryMetrics metrics;
 
     @Inject
@@ -93,7 +98,13 @@ public class Startup {
 
     private void resume(List<AppService> services) {
         List<String> ids = services.stream().map(AppService::id).toList();
-        transactions.ensureStates(ids);
+        try {
+            transactions.ensureStates(ids);
+        } catch (RuntimeException e) {
+            // Another instance starting on the same database made some of the same rows at the same time.
+            LOG.info("Application service states made by another instance meanwhile (" + e + "); looking again");
+            transactions.ensureStates(ids);
+        }
         metrics.register(services);
         for (Map.Entry<String, Long> backlog : transactions.pendingCounts().entrySet()) {
             if (!ids.contains(backlog.getKey())) {
@@ -103,6 +114,7 @@ public class Startup {
         }
         LOG.info("Loaded " + services.size() + " application service registrations from "
                 + registrations.setting() + ": " + ids);
+        leases.round(Set.of());
         dispatcher.sweep();
     }
 

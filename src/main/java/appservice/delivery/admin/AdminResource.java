@@ -1,7 +1,6 @@
 package appservice.delivery.admin;
 
 import appservice.delivery.ingest.DeadLetters;
-import appservice.delivery.recovery.Recoverers;
 import appservice.delivery.registrations.AppService;
 import appservice.delivery.registrations.Registrations;
 import appservice.delivery.sending.Dispatcher;
@@ -22,7 +21,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -45,9 +43,6 @@ public class AdminResource {
 
     @Inject
     Transactions transactions;
-
-    @Inject
-    Recoverers recoverers;
 
     @Inject
     Dispatcher dispatcher;
@@ -80,11 +75,7 @@ public class AdminResource {
             return unknown(id);
         }
         LOG.info("AS " + id + ": retry requested by an operator");
-        if (transactions.state(id).map(AppServiceState::isDown).orElse(false)) {
-            recoverers.retryNow(id);
-        } else {
-            dispatcher.kick(id);
-        }
+        dispatcher.retryNow(id);
         return appService(id);
     }
 
@@ -107,11 +98,7 @@ public class AdminResource {
         }
         transactions.pause(id, false);
         LOG.info("AS " + id + " resumed by an operator");
-        if (transactions.state(id).map(AppServiceState::isDown).orElse(false)) {
-            recoverers.schedule(id, Duration.ZERO);
-        } else {
-            dispatcher.kick(id);
-        }
+        dispatcher.retryNow(id);
         return appService(id);
     }
 

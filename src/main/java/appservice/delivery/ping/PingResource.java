@@ -1,9 +1,9 @@
 package appservice.delivery.ping;
 
 import appservice.delivery.Tokens;
-import appservice.delivery.recovery.Recoverers;
 import appservice.delivery.registrations.AppService;
 import appservice.delivery.registrations.Registrations;
+import appservice.delivery.sending.Dispatcher;
 import appservice.delivery.sending.TransactionSender;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -40,7 +40,7 @@ public class PingResource {
     TransactionSender sender;
 
     @Inject
-    Recoverers recoverers;
+    Dispatcher dispatcher;
 
     @POST
     @Consumes(MediaType.WILDCARD)
@@ -70,7 +70,7 @@ public class PingResource {
             outcome = PingOutcome.noAnswer(e);
         }
         if (outcome.status() == 200) {
-            recoverers.retryNow(appserviceId);
+            dispatcher.retryNow(appserviceId);
         }
         return outcome.response();
     }

@@ -12,6 +12,7 @@ import jakarta.ejb.TimerService;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -29,25 +30,32 @@ public class Recoverers {
     @Inject
     Dispatcher dispatcher;
 
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<String, Scheduled> timers = new ConcurrentHashMap<>();
+
+    /** A recoverer's timer and when it is due (epoch ms). */
+    private record Scheduled(Timer timer, long dueAt) {
+    }
 
     /** (Re)starts the recoverer of this application service: it retries after the given wait. */
     public void schedule(String asId, Duration wait) {
-        Timer timer = timerService.createSingleActionTimer(Math.max(wait.toMillis(), 1),
-                new TimerConfig(asId, false));
-        Timer previous = timers.put(asId, timer);
+        long millis = Math.max(wait.toMillis(), 1);
+        Timer timer = timerService.createSingleActionTimer(millis, new TimerConfig(asId, false));
+        Scheduled previous = timers.put(asId, new Scheduled(timer, System.currentTimeMillis() + millis));
         if (previous != null) {
-            cancel(previous);
+            cancel(previous.timer());
         }
     }
 
-    /**
-     * Retries a DOWN application service now instead of waiting out its backoff (after a successful
-     * ping, or an operator's request). Does nothing for an UP one.
-     */
-    public void retryNow(String asId) {
-        if (timers.containsKey(asId)) {
-            schedule(asId, Duration.ZERO);
+    /** When the recoverer of this application service retries (epoch ms); empty if it has none here. */
+    public Optional<Long> dueAt(String asId) {
+        return Optional.ofNullable(timers.get(asId)).map(Scheduled::dueAt);
+    }
+
+    /** Stops the recoverer of this application service (another instance sends for it now). */
+    public void cancel(String asId) {
+        Scheduled scheduled = timers.remove(asId);
+        if (scheduled != null) {
+            cancel(scheduled.timer());
         }
     }
 
@@ -59,7 +67,7 @@ public class Recoverers {
     @Timeout
     void retry(Timer timer) {
         String asId = (String) timer.getInfo();
-        timers.remove(asId, timer);
+        timers.computeIfPresent(asId, (id, scheduled) -> scheduled.timer().equals(timer) ? null : scheduled);
         if (!dispatcher.recover(asId)) {
             // Its worker is still busy (e.g. finishing the failure that scheduled this): look again soon.
             schedule(asId, Duration.ofSeconds(1));

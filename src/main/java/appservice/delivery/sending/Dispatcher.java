@@ -52,6 +52,9 @@ public class Dispatcher {
     Recoverers recoverers;
 
     @Inject
+    Leases leases;
+
+    @Inject
     DeliveryMetrics metrics;
 
     @Inject
@@ -83,9 +86,12 @@ public class Dispatcher {
         workers.shutdownNow();
     }
 
-    /** New events for an UP application service: send them now unless a worker is already at it. */
+    /**
+     * New events for an UP application service: send them now unless a worker is already at it. For one
+     * another instance sends to, that instance's sweep finds them.
+     */
     public void kick(String asId) {
-        if (recoverers.isScheduled(asId)) {
+        if (!leases.owns(asId) || recoverers.isScheduled(asId)) {
             // DOWN: its recoverer sends. A worker per new message would only read the state and stop,
             // one database transaction for each message stored while the application service is away.
             return;
@@ -96,17 +102,38 @@ public class Dispatcher {
 
     /** The recoverer's turn: retry the oldest transaction of a DOWN application service. */
     public boolean recover(String asId) {
-        return start(asId, true);
+        return !leases.owns(asId) || start(asId, true);
+    }
+
+    /**
+     * A DOWN application service is retried now instead of after its backoff (a successful ping, an
+     * operator's retry or resume), an UP one looked at now. The retry time is in the database: when
+     * another instance sends for it, that instance's sweep sees it brought forward.
+     */
+    public void retryNow(String asId) {
+        if (transactions.retryNow(asId)) {
+            if (leases.owns(asId)) {
+                recoverers.schedule(asId, Duration.ZERO);
+            }
+        } else {
+            kick(asId);
+        }
+    }
+
+    /** The application services being sent to right now. */
+    public Set<String> busy() {
+        return Set.copyOf(working);
     }
 
     /**
      * The safety net, run every second and at startup: an UP application service with events and no
-     * worker gets one; a DOWN one without a recoverer gets its recoverer back, due when it was due.
+     * worker gets one; a DOWN one without a recoverer gets its recoverer back, due when it was due. Only
+     * those this instance sends for (also the way events stored by another instance reach their owner).
      */
     public void sweep() {
         for (AppService as : registrations.all()) {
             String asId = as.id();
-            if (!as.pushes() || working.contains(asId)) {
+            if (!as.pushes() || working.contains(asId) || !leases.owns(asId)) {
                 continue;
             }
             Optional<AppServiceState> state = transactions.state(asId);
@@ -114,7 +141,10 @@ public class Dispatcher {
                 continue;
             }
             if (state.isPresent() && state.get().isDown()) {
-                if (!recoverers.isScheduled(asId)) {
+                Optional<Long> due = recoverers.dueAt(asId);
+                Long retryAt = state.get().nextRetryAt();
+                // Without a recoverer, or with one due later than the state says (brought forward elsewhere).
+                if (due.isEmpty() || retryAt != null && retryAt < due.get() - 1000) {
                     recoverers.schedule(asId, untilRetry(state.get()));
                 }
             } else if (transactions.hasEvents(asId)) {
@@ -175,12 +205,19 @@ public class Dispatcher {
         if (recovering && transactions.state(asId).map(AppServiceState::isPaused).orElse(false)) {
             return; // an operator paused it: its items wait, its recoverer waits for the resume
         }
-        // Empty as well when paused, or DOWN and this is no recoverer (its recoverer sends, on its own schedule).
-        Optional<OutgoingTransaction> next = transactions.next(as, recovering, limitPerKind(asId));
+        String instance = leases.instanceId();
+        // Empty as well when paused, or DOWN and this is no recoverer (its recoverer sends, on its own
+        // schedule), or when another instance sends for it now.
+        Optional<OutgoingTransaction> next = transactions.next(as, recovering, limitPerKind(asId), instance);
         boolean progressed = false;
         int sent = 0;
         while (next.isPresent()) {
             OutgoingTransaction txn = next.get();
+            if (!leases.owns(asId)) {
+                // The lease may run out before this instance has renewed it (the database is unreachable),
+                // or is being handed back: its next owner sends this transaction, with this id and body.
+                return;
+            }
             CrashPoints.reach("txn-persisted-before-put");
             long start = System.nanoTime();
             SendResult result = sender.send(as, txn);
@@ -188,12 +225,16 @@ public class Dispatcher {
             if (result.tooLarge()) {
                 refusedAsTooLarge(txn);
                 kicked.remove(asId);
-                next = transactions.next(as, recovering, limitPerKind(asId));
+                next = transactions.next(as, recovering, limitPerKind(asId), instance);
                 continue;
             }
             if (!result.accepted()) {
                 metrics.failed(asId, took);
-                Duration wait = transactions.failed(asId, result.failure(), progressed, backoffMax);
+                Optional<Duration> failed = transactions.failed(asId, result.failure(), progressed, backoffMax, instance);
+                if (failed.isEmpty()) {
+                    return; // another instance sends for it now
+                }
+                Duration wait = failed.get();
                 if (recovering) {
                     LOG.info("AS " + asId + " still DOWN (" + result.failure() + "), retrying txn "
                             + txn.txnId() + " in " + wait.toSeconds() + " s");
@@ -206,15 +247,17 @@ public class Dispatcher {
             }
             CrashPoints.reach("put-accepted-before-delete");
             kicked.remove(asId);
-            Transactions.Completed completed = transactions.complete(txn, as, recovering, limitPerKind(asId));
+            Transactions.Completed completed = transactions.complete(txn, as, recovering, limitPerKind(asId), instance);
             metrics.sent(asId, completed.itemsByKind(), took);
             next = completed.next();
             progressed = true;
             sent++;
         }
         if (recovering) {
-            Duration down = transactions.up(asId);
-            LOG.info("AS " + asId + " UP after " + down.toSeconds() + " s, " + sent + " txns resent");
+            Optional<Duration> down = transactions.up(asId, instance);
+            if (down.isPresent()) {
+                LOG.info("AS " + asId + " UP after " + down.get().toSeconds() + " s, " + sent + " txns resent");
+            }
         }
     }
 

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** The clock of delivery: the once-a-second safety net, and the minutely clean-up. */
+/** The clock of delivery: the once-a-second safety net (with the leases' renewal), and the minutely clean-up. */
 @Singleton
 public class SendSchedule {
 
@@ -16,6 +16,9 @@ public class SendSchedule {
 
     @Inject
     Dispatcher dispatcher;
+
+    @Inject
+    Leases leases;
 
     @Inject
     Transactions transactions;
@@ -29,6 +32,7 @@ public class SendSchedule {
     @Schedule(second = "*", minute = "*", hour = "*", persistent = false)
     void sweep() {
         try {
+            leases.maintain(dispatcher.busy());
             dispatcher.sweep();
         } catch (RuntimeException e) {
             // Typically the database is unreachable; nothing is lost, the next second tries again.

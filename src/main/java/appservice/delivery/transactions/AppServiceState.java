@@ -61,6 +61,10 @@ public class AppServiceState {
     @Column(name = "sent_items", nullable = false)
     private long sentItems;
 
+    /** The instance that sends for the application service (see appservice.delivery.sending.Leases). */
+    @Column(name = "lease_owner", insertable = false, updatable = false)
+    private String leaseOwner;
+
     protected AppServiceState() {
     }
 
@@ -86,6 +90,11 @@ public class AppServiceState {
         Duration wait = Backoff.delay(backoffStep, backoffMax);
         nextRetryAt = nowMillis + wait.toMillis();
         return wait;
+    }
+
+    /** Its recoverer retries at this time (epoch ms), sooner than its backoff said. */
+    void retryAt(long at) {
+        nextRetryAt = at;
     }
 
     void pause(boolean paused) {
@@ -145,5 +154,9 @@ public class AppServiceState {
 
     public long sentItems() {
         return sentItems;
+    }
+
+    public boolean isOwnedBy(String instanceId) {
+        return instanceId.equals(leaseOwner);
     }
 }

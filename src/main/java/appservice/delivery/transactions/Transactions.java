@@ -55,18 +55,24 @@ public class Transactions {
     private final Map<String, List<String>> kindsByAs = new ConcurrentHashMap<>();
 
     /** The statements that differ between PostgreSQL and H2. */
-    private record Dialect(String recordIfNew, String nextId, Optional<String> planForTheValues, boolean sendsTogether) {
+    private record Dialect(String recordIfNew, String nextId, Optional<String> planForTheValues, boolean sendsTogether,
+            Optional<String> databaseMillis, String seen) {
 
         static Dialect of(Connection connection) throws SQLException {
             if (connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres")) {
                 return new Dialect("INSERT INTO received_message (message_id, received_at) VALUES (?, ?)"
                         + " ON CONFLICT (message_id) DO NOTHING", "nextval('pending_event_seq')",
-                        Optional.of("SET LOCAL plan_cache_mode = force_custom_plan"), true);
+                        Optional.of("SET LOCAL plan_cache_mode = force_custom_plan"), true,
+                        Optional.of("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"),
+                        "INSERT INTO delivery_instance (id, seen_at) VALUES (?, ?)"
+                                + " ON CONFLICT (id) DO UPDATE SET seen_at = EXCLUDED.seen_at");
             }
+            // H2 is embedded: one instance's own database, so its clock is the instance's.
             return new Dialect("MERGE INTO received_message r USING (SELECT CAST(? AS VARCHAR(255)) message_id,"
                     + " CAST(? AS BIGINT) received_at) m ON r.message_id = m.message_id"
                     + " WHEN NOT MATCHED THEN INSERT (message_id, received_at) VALUES (m.message_id, m.received_at)",
-                    "NEXT VALUE FOR pending_event_seq", Optional.empty(), false);
+                    "NEXT VALUE FOR pending_event_seq", Optional.empty(), false, Optional.empty(),
+                    "MERGE INTO delivery_instance (id, seen_at) KEY (id) VALUES (?, ?)");
         }
     }
 
@@ -180,7 +186,7 @@ public class Transactions {
      * locked and read, the unfinished transaction and the waiting items in one round trip, then the new
      * transaction stored in another.
      */
-    public Optional<OutgoingTransaction> next(AppService as, boolean recovering, int limitPerKind) {
+    public Optional<OutgoingTransaction> next(AppService as, boolean recovering, int limitPerKind, String instanceId) {
         try (TxConnection tx = connection()) {
             Connection connection = tx.jdbc();
             List<SendingState> state = new ArrayList<>(1);
@@ -196,9 +202,9 @@ public class Transactions {
             together(connection, steps);
             if (state.isEmpty()) {
                 createState(as.id());
-                return next(as, recovering, limitPerKind);
+                return next(as, recovering, limitPerKind, instanceId);
             }
-            if (!state.get(0).sends(recovering)) {
+            if (!state.get(0).sends(recovering, instanceId)) {
                 return Optional.empty();
             }
             if (!unfinished.isEmpty()) {
@@ -220,7 +226,8 @@ public class Transactions {
      * transaction (one is cut only when none is left), so with this one gone there is none to look for.
      * The counts, the lock, the deletes and the next items go {@link #together}, after the deletes.
      */
-    public Completed complete(OutgoingTransaction txn, AppService as, boolean recovering, int limitPerKind) {
+    public Completed complete(OutgoingTransaction txn, AppService as, boolean recovering, int limitPerKind,
+            String instanceId) {
         String asId = txn.asId();
         try (TxConnection tx = connection()) {
             Connection connection = tx.jdbc();
@@ -238,7 +245,7 @@ public class Transactions {
             if (state.isEmpty()) {
                 throw new IllegalStateException("AS " + asId + " has no state row"); // made by next(), never deleted
             }
-            return new Completed(byKind, state.get(0).sends(recovering)
+            return new Completed(byKind, state.get(0).sends(recovering, instanceId)
                     ? cut(connection, as, state.get(0).lastTxnId(), items) : Optional.empty());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot complete txn " + txn.txnId() + " of AS " + asId + ": "
@@ -247,18 +254,22 @@ public class Transactions {
     }
 
     /** What the sending needs of an application service's state, read with its row locked. */
-    private record SendingState(boolean down, boolean paused, long lastTxnId) {
+    private record SendingState(boolean down, boolean paused, long lastTxnId, String leaseOwner) {
 
-        boolean sends(boolean recovering) {
-            return !paused && (!down || recovering);
+        /**
+         * Whether this instance sends now. Only the lease's owner does: another instance takes the lease
+         * only once it has run out, and with the row locked, so an instance that lost it stops here.
+         */
+        boolean sends(boolean recovering, String instanceId) {
+            return instanceId.equals(leaseOwner) && !paused && (!down || recovering);
         }
     }
 
     /** Locks the application service's state row and reads it into {@code state} (nothing if there is none). */
     private static Step lockState(String asId, List<SendingState> state) {
-        return Step.query("SELECT state, paused, last_txn_id FROM appservice_state WHERE as_id = ? FOR UPDATE",
-                row -> state.add(new SendingState(AppServiceState.State.DOWN.name().equals(row.getString(1)),
-                        row.getBoolean(2), row.getLong(3))), asId);
+        return Step.query("SELECT state, paused, last_txn_id, lease_owner FROM appservice_state WHERE as_id = ?"
+                + " FOR UPDATE", row -> state.add(new SendingState(AppServiceState.State.DOWN.name().equals(
+                        row.getString(1)), row.getBoolean(2), row.getLong(3), row.getString(4))), asId);
     }
 
     private void createState(String asId) {
@@ -550,16 +561,113 @@ public class Transactions {
      * Records a failed send: the application service is DOWN (if it was not already) and its recoverer
      * retries after the returned wait, which is stored with the state.
      */
-    public Duration failed(String asId, String error, boolean progressedSinceLastFailure, Duration backoffMax) {
-        return lockedState(asId).failed(error, clock.millis(), progressedSinceLastFailure, backoffMax);
+    public Optional<Duration> failed(String asId, String error, boolean progressedSinceLastFailure,
+            Duration backoffMax, String instanceId) {
+        AppServiceState state = lockedState(asId);
+        if (!state.isOwnedBy(instanceId)) {
+            return Optional.empty(); // its new owner sends now, and decides
+        }
+        return Optional.of(state.failed(error, clock.millis(), progressedSinceLastFailure, backoffMax));
     }
 
-    /** The application service is UP again; returns how long it was DOWN. */
-    public Duration up(String asId) {
+    /**
+     * Brings a DOWN application service's next retry forward to now, for whichever instance sends for it;
+     * false if it is UP.
+     */
+    public boolean retryNow(String asId) {
         AppServiceState state = lockedState(asId);
+        if (!state.isDown()) {
+            return false;
+        }
+        state.retryAt(clock.millis());
+        return true;
+    }
+
+    /** The application service is UP again; returns how long it was DOWN (empty: another instance sends now). */
+    public Optional<Duration> up(String asId, String instanceId) {
+        AppServiceState state = lockedState(asId);
+        if (!state.isOwnedBy(instanceId)) {
+            return Optional.empty();
+        }
         Long since = state.downSince();
         state.up();
-        return since == null ? Duration.ZERO : Duration.ofMillis(Math.max(0, clock.millis() - since));
+        return Optional.of(since == null ? Duration.ZERO : Duration.ofMillis(Math.max(0, clock.millis() - since)));
+    }
+
+    /**
+     * The database's clock, epoch ms: every instance measures leases by it, so their own clocks need
+     * not agree. H2 is embedded, one instance's own: there the instance's clock.
+     */
+    public long databaseMillis() {
+        try (TxConnection tx = connection()) {
+            Optional<String> query = dialect(tx.jdbc()).databaseMillis();
+            if (query.isEmpty()) {
+                return clock.millis();
+            }
+            try (PreparedStatement statement = tx.jdbc().prepareStatement(query.get());
+                 ResultSet row = statement.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the database's clock: " + e.getMessage(), e);
+        }
+    }
+
+    /** This instance is alive at {@code now}; returns how many instances were seen since {@code since}. */
+    public int seen(String instanceId, long now, long since) {
+        try (TxConnection tx = connection()) {
+            try (PreparedStatement statement = tx.jdbc().prepareStatement(dialect(tx.jdbc()).seen())) {
+                statement.setString(1, instanceId);
+                statement.setLong(2, now);
+                statement.executeUpdate();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot record instance " + instanceId + ": " + e.getMessage(), e);
+        }
+        // Instances gone without a word (killed) are forgotten once they no longer count as alive.
+        em.createNativeQuery("DELETE FROM delivery_instance WHERE seen_at < ?").setParameter(1, since).executeUpdate();
+        return ((Number) em.createNativeQuery("SELECT COUNT(*) FROM delivery_instance").getSingleResult()).intValue();
+    }
+
+    /** Extends this instance's leases to {@code until}; returns the application services it holds. */
+    public Set<String> renewLeases(String instanceId, long until) {
+        em.createNativeQuery("UPDATE appservice_state SET lease_until = ? WHERE lease_owner = ?")
+                .setParameter(1, until).setParameter(2, instanceId).executeUpdate();
+        return Set.copyOf(strings(em.createNativeQuery("SELECT as_id FROM appservice_state WHERE lease_owner = ?")
+                .setParameter(1, instanceId).getResultList()));
+    }
+
+    /** The application services whose lease nobody holds or has run out at {@code now}. */
+    public List<String> freeLeases(long now) {
+        return strings(em.createNativeQuery("SELECT as_id FROM appservice_state WHERE lease_owner IS NULL"
+                + " OR lease_until < ?").setParameter(1, now).getResultList());
+    }
+
+    /** Takes the lease if it is still free at {@code now}; the row lock makes it one instance's only. */
+    public boolean takeLease(String asId, String instanceId, long now, long until) {
+        return em.createNativeQuery("UPDATE appservice_state SET lease_owner = ?, lease_until = ? WHERE as_id = ?"
+                + " AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)")
+                .setParameter(1, instanceId).setParameter(2, until).setParameter(3, asId)
+                .setParameter(4, instanceId).setParameter(5, now).executeUpdate() == 1;
+    }
+
+    /** Gives the lease up, for another instance to take at once. */
+    public void releaseLease(String asId, String instanceId) {
+        em.createNativeQuery("UPDATE appservice_state SET lease_owner = NULL, lease_until = NULL"
+                + " WHERE as_id = ? AND lease_owner = ?").setParameter(1, asId).setParameter(2, instanceId)
+                .executeUpdate();
+    }
+
+    /** This instance stops: its leases are free at once, and it no longer counts as alive. */
+    public void leave(String instanceId) {
+        em.createNativeQuery("UPDATE appservice_state SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?")
+                .setParameter(1, instanceId).executeUpdate();
+        em.createNativeQuery("DELETE FROM delivery_instance WHERE id = ?").setParameter(1, instanceId).executeUpdate();
+    }
+
+    private static List<String> strings(List<?> rows) {
+        return rows.stream().map(String::valueOf).toList();
     }
 
     /** Makes sure each of these application services has a state row (UP for a new one). */

@@ -27,8 +27,13 @@ public final class StandaloneBroker implements AutoCloseable {
     // What Artemis 2.40 logs once its acceptors are open ("Server is now active").
     private static final String ACTIVE = "AMQ221007";
 
+    // What a shared-store backup logs once it waits for its primary to fail, and once it has taken over.
+    private static final String WAITING_BACKUP = "AMQ221109";
+    private static final String BACKUP_ACTIVE = "AMQ221010";
+
     private final Path dir;
     private final int port;
+    private final boolean backup;
     private Process process;
     private Path log;
     private int starts;
@@ -38,17 +43,65 @@ public final class StandaloneBroker implements AutoCloseable {
      * instance keeps its journal and is moved to a fresh port.
      */
     public StandaloneBroker(Path dir) {
-        this.dir = dir.toAbsolutePath();
-        this.port = freePort();
-        try {
-            if (Files.exists(this.dir.resolve("etc/broker.xml"))) {
+        this(dir, freePort(), List.of(), false);
+        if (Files.exists(this.dir.resolve("etc/broker.xml"))) {
+            try {
                 edit(this.dir.resolve("etc/broker.xml"), xml -> xml.replaceAll(
                         "tcp://127\\.0\\.0\\.1:\\d+", "tcp://127.0.0.1:" + port));
-            } else {
-                create();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private StandaloneBroker(Path dir, int port, List<String> createOptions, boolean backup) {
+        this.dir = dir.toAbsolutePath();
+        this.port = port;
+        this.backup = backup;
+        try {
+            if (!Files.exists(this.dir.resolve("etc/broker.xml"))) {
+                create(createOptions);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A primary and its backup on a shared store ({@code dir/shared}), clustered so that clients learn of the
+     * backup: when the primary dies, the backup takes the journal over and the clients fail over to it.
+     */
+    public static Pair sharedStorePair(Path dir) {
+        int primaryPort = freePort();
+        int backupPort = freePort();
+        String shared = dir.resolve("shared").toAbsolutePath().toString();
+        List<String> common = List.of("--shared-store", "--failover-on-shutdown", "--clustered",
+                "--cluster-user", "cluster", "--cluster-password", "cluster", "--data", shared);
+        List<String> primary = new java.util.ArrayList<>(common);
+        primary.addAll(List.of("--staticCluster", "tcp://127.0.0.1:" + backupPort));
+        List<String> backup = new java.util.ArrayList<>(common);
+        backup.addAll(List.of("--staticCluster", "tcp://127.0.0.1:" + primaryPort, "--backup"));
+        return new Pair(new StandaloneBroker(dir.resolve("primary"), primaryPort, primary, false),
+                new StandaloneBroker(dir.resolve("backup"), backupPort, backup, true));
+    }
+
+    /** A primary/backup pair; clients use {@link #url()}, which names both and fails over without limit. */
+    public record Pair(StandaloneBroker primary, StandaloneBroker backup) implements AutoCloseable {
+
+        public String url() {
+            return "(" + primary.url() + "," + backup.url() + ")?ha=true&reconnectAttempts=-1";
+        }
+
+        /** Waits until the backup has taken over (after the primary died). */
+        public void awaitBackupActive(Duration timeout) {
+            RecordingAppService.await(() -> backup.log().contains(BACKUP_ACTIVE) && backup.accepts(), timeout,
+                    () -> "the backup did not become active:\n" + backup.logTail());
+        }
+
+        @Override
+        public void close() {
+            primary.close();
+            backup.close();
         }
     }
 
@@ -78,8 +131,9 @@ public final class StandaloneBroker implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new AssertionError("the broker exited with " + process.exitValue() + ":\n" + logTail());
             }
-            return log().contains(ACTIVE) && accepts();
-        }, START_TIMEOUT, () -> "the broker is not active:\n" + logTail());
+            // A backup opens no acceptor until its primary fails.
+            return backup ? log().contains(WAITING_BACKUP) : log().contains(ACTIVE) && accepts();
+        }, START_TIMEOUT, () -> "the broker is not " + (backup ? "waiting as a backup" : "active") + ":\n" + logTail());
         return this;
     }
 
@@ -120,7 +174,7 @@ public final class StandaloneBroker implements AutoCloseable {
         }
     }
 
-    private void create() throws IOException {
+    private void create(List<String> options) throws IOException {
         Path home = Path.of(System.getProperty("artemis.home", "target/faults/apache-artemis-2.40.0")).toAbsolutePath();
         if (!Files.isExecutable(home.resolve("bin/artemis"))) {
             throw new IllegalStateException("no Artemis distribution at " + home
@@ -128,13 +182,15 @@ public final class StandaloneBroker implements AutoCloseable {
         }
         Files.createDirectories(dir);
         Path createLog = dir.resolve("create.log");
-        ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/artemis").toString(), "create",
+        List<String> command = new java.util.ArrayList<>(List.of(home.resolve("bin/artemis").toString(), "create",
                 "--silent", "--force", "--user", "admin", "--password", "admin", "--allow-anonymous",
                 "--host", "127.0.0.1", "--default-port", Integer.toString(port),
                 "--no-amqp-acceptor", "--no-stomp-acceptor", "--no-mqtt-acceptor", "--no-hornetq-acceptor",
                 "--no-web", "--nio", "--no-autotune", "--java-memory", "256M",
-                "--queues", QUEUE + "," + QUEUE + ".DLQ",
-                dir.toString());
+                "--queues", QUEUE + "," + QUEUE + ".DLQ"));
+        command.addAll(options);
+        command.add(dir.toString());
+        ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("JAVA_ARGS", "-Xmx256m");
         builder.redirectErrorStream(true).redirectOutput(createLog.toFile());
         Process create = builder.start();

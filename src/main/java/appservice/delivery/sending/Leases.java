@@ -1,0 +1,190 @@
+package appservice.delivery.sending;
+
+import appservice.delivery.recovery.Recoverers;
+import appservice.delivery.registrations.AppService;
+import appservice.delivery.registrations.Registrations;
+import appservice.delivery.transactions.Transactions;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Which application services this instance sends for. Several instances may share one database: each
+ * application service's state row carries a lease, an owner and an expiry by the database's clock, and
+ * only the owner sends (the sending checks it with the row locked). An instance renews its leases every
+ * quarter of their duration; one that stops renewing (killed) loses them when they run out, and the
+ * others take them. The instances share the application services out evenly: each takes free ones up
+ * to its share (all of them divided by the live instances, rounded up) and hands back what it has
+ * beyond it, once it is not sending to them.
+ */
+@ApplicationScoped
+public class Leases {
+
+    private static final Logger LOG = Logger.getLogger(Leases.class.getName());
+
+    @Inject
+    Transactions transactions;
+
+    @Inject
+    Registrations registrations;
+
+    @Inject
+    Recoverers recoverers;
+
+    @Inject
+    @ConfigProperty(name = "delivery.lease.duration", defaultValue = "PT20S")
+    Duration duration;
+
+    @Inject
+    @ConfigProperty(name = "delivery.instance.id")
+    Optional<String> configuredId;
+
+    @Inject
+    @ConfigProperty(name = "delivery.data.dir", defaultValue = "data")
+    String dataDir;
+
+    private String instanceId;
+
+    private final Set<String> owned = ConcurrentHashMap.newKeySet();
+
+    /** Owned beyond this instance's share: nothing new is sent to them, and they go back once idle. */
+    private final Set<String> handingBack = ConcurrentHashMap.newKeySet();
+
+    /** Until when (System.nanoTime) the leases renewed last are surely still this instance's. */
+    private volatile long validUntil = System.nanoTime();
+
+    private volatile long lastRound = System.nanoTime() - Long.MAX_VALUE / 2;
+
+    /**
+     * The same after a restart (the host and the data directory), so that a restarted instance finds its
+     * leases its own at once instead of waiting for them to run out.
+     */
+    @PostConstruct
+    void identify() {
+        instanceId = configuredId.filter(id -> !id.isBlank()).orElseGet(() -> host() + ":"
+                + Path.of(dataDir).toAbsolutePath().normalize());
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** Whether this instance sends for the application service now. */
+    public boolean owns(String asId) {
+        return owned.contains(asId) && !handingBack.contains(asId) && System.nanoTime() - validUntil < 0;
+    }
+
+    /** Called every second: a round once a quarter of the lease's duration has passed since the last. */
+    public void maintain(Set<String> busy) {
+        if (System.nanoTime() - lastRound >= duration.toNanos() / 4) {
+            round(busy);
+        }
+    }
+
+    /**
+     * Renews this instance's leases, then takes free ones up to its share and hands back those beyond it
+     * that are not {@code busy} (being sent to).
+     */
+    public synchronized void round(Set<String> busy) {
+        long started = System.nanoTime();
+        lastRound = started;
+        long now = transactions.databaseMillis();
+        long until = now + duration.toMillis();
+        int live = transactions.seen(instanceId, now, now - duration.toMillis());
+        Set<String> held = new HashSet<>(transactions.renewLeases(instanceId, until));
+        validUntil = started + duration.toNanos() * 3 / 4;
+
+        List<String> wanted = registrations.all().stream().filter(AppService::pushes).map(AppService::id).toList();
+        Plan plan = plan(wanted, held, transactions.freeLeases(now), live, busy);
+        for (String asId : plan.handBack()) {
+            transactions.releaseLease(asId, instanceId);
+            held.remove(asId);
+        }
+        for (String asId : plan.take()) {
+            if (transactions.takeLease(asId, instanceId, now, until)) {
+                held.add(asId);
+            }
+        }
+        update(held, plan.keepHandingBack());
+    }
+
+    private void update(Set<String> held, Set<String> keepHandingBack) {
+        Set<String> lost = new HashSet<>(owned);
+        lost.removeAll(held);
+        Set<String> gained = new HashSet<>(held);
+        gained.removeAll(owned);
+        owned.addAll(held);
+        owned.removeAll(lost);
+        handingBack.retainAll(keepHandingBack);
+        handingBack.addAll(keepHandingBack);
+        for (String asId : lost) {
+            recoverers.cancel(asId); // its new owner rebuilds it from the state
+        }
+        if (!lost.isEmpty() || !gained.isEmpty()) {
+            LOG.info("Instance " + instanceId + " sends for " + new TreeSet<>(owned)
+                    + (gained.isEmpty() ? "" : ", took " + gained) + (lost.isEmpty() ? "" : ", gave up " + lost));
+        }
+    }
+
+    /** What a round does: the leases to take (in this order, until the share is reached) and hand back. */
+    record Plan(List<String> take, List<String> handBack, Set<String> keepHandingBack) {
+    }
+
+    /**
+     * Plain logic of a round. {@code wanted}: the application services to send to; {@code held}: those
+     * this instance holds; {@code free}: those nobody holds (or whose lease ran out); {@code live}: the
+     * instances alive, this one included; {@code busy}: those being sent to right now.
+     */
+    static Plan plan(List<String> wanted, Set<String> held, List<String> free, int live, Set<String> busy) {
+        int instances = Math.max(live, 1);
+        int share = (wanted.size() + instances - 1) / instances;
+        List<String> mine = wanted.stream().filter(held::contains).sorted().toList();
+        // Held but no longer wanted (its registration is gone): back at once.
+        List<String> handBack = new ArrayList<>(held.stream().filter(asId -> !wanted.contains(asId)).sorted().toList());
+        Set<String> keepHandingBack = new HashSet<>();
+        for (String asId : mine.subList(Math.min(share, mine.size()), mine.size())) {
+            (busy.contains(asId) ? keepHandingBack : handBack).add(asId);
+        }
+        List<String> candidates = new ArrayList<>(free.stream().filter(wanted::contains)
+                .filter(asId -> !held.contains(asId)).toList());
+        Collections.shuffle(candidates); // instances starting together do not all reach for the same ones
+        int room = Math.max(0, share - mine.size());
+        return new Plan(List.copyOf(candidates.subList(0, Math.min(room, candidates.size()))), handBack,
+                keepHandingBack);
+    }
+
+    /** The instance stops: its leases are free for the others at once. */
+    @PreDestroy
+    void leave() {
+        try {
+            transactions.leave(instanceId);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Could not give up the leases of instance " + instanceId
+                    + " (they run out by themselves): " + e, e);
+        }
+    }
+}
