@@ -121,6 +121,10 @@ final class CountingAppService implements AutoCloseable {
             return new Group(List.copyOf(started));
         }
 
+        CountingAppService named(String id) {
+            return all.stream().filter(as -> as.id().equals(id)).findFirst().orElseThrow();
+        }
+
         /** Their ids and URLs, for the registrations. */
         Map<String, String> urls() {
             Map<String, String> urls = new LinkedHashMap<>();

@@ -91,6 +91,7 @@ final class Ledger {
             }
         }
         assertEquals(List.of(), receipts.transactionsWithTwoContents(), asId + ": transaction ids sent with two contents");
+        assertEquals(List.of(), receipts.idsNotIncreasing(), asId + ": new transaction ids below earlier ones");
     }
 
     private static Map<String, List<String>> perRoom(List<String> eventIds) {

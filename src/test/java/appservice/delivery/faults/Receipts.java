@@ -16,8 +16,8 @@ import java.util.Set;
 
 /**
  * What one application service received, small enough for a million events: per transaction id a
- * digest of the first body (and every id that came again with another body), and the event ids of each
- * accepted transaction once, in the order accepted.
+ * digest of the first body (and every id that came again with another body), the new ids that came
+ * after a higher one, and the event ids of each accepted transaction once, in the order accepted.
  */
 final class Receipts {
 
@@ -25,6 +25,8 @@ final class Receipts {
     private final Set<String> twoContents = new HashSet<>();
     private final Set<String> accepted = new HashSet<>();
     private final List<String> delivered = new ArrayList<>();
+    private final List<String> notIncreasing = new ArrayList<>();
+    private long highestTxnId = Long.MIN_VALUE;
 
     /** A transaction as it arrived, and whether the application service answered it with a 2xx. */
     synchronized void record(String txnId, byte[] body, boolean ok) {
@@ -32,6 +34,13 @@ final class Receipts {
         String first = digests.putIfAbsent(txnId, digest);
         if (first != null && !first.equals(digest)) {
             twoContents.add(txnId);
+        }
+        if (first == null) {
+            long id = Long.parseLong(txnId);
+            if (id <= highestTxnId) {
+                notIncreasing.add(txnId + " after " + highestTxnId);
+            }
+            highestTxnId = Math.max(highestTxnId, id);
         }
         if (ok && accepted.add(txnId)) {
             delivered.addAll(eventIds(body));
@@ -48,6 +57,11 @@ final class Receipts {
 
     synchronized List<String> transactionsWithTwoContents() {
         return List.copyOf(twoContents);
+    }
+
+    /** New transaction ids that arrived after a higher one (ids must only grow, whichever instance sends). */
+    synchronized List<String> idsNotIncreasing() {
+        return List.copyOf(notIncreasing);
     }
 
     private static List<String> eventIds(byte[] body) {
