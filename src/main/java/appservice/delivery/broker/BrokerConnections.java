@@ -31,8 +31,24 @@ public class BrokerConnections {
     @ConfigProperty(name = "delivery.broker.password")
     Optional<String> password;
 
+    /** Where the service's own consumers and producers connect (inside the process to the embedded broker). */
     public String url() {
         return embedded ? EmbeddedBroker.IN_VM_URL : brokerUrl;
+    }
+
+    /** Where the homeserver's producers connect: the embedded broker listens there, an external one is there. */
+    public String producersUrl() {
+        return brokerUrl;
+    }
+
+    /** The configured broker user, or null. */
+    public String user() {
+        return user.orElse(null);
+    }
+
+    /** The configured broker password, or null. */
+    public String password() {
+        return password.orElse(null);
     }
 
     public boolean embedded() {
@@ -41,6 +57,6 @@ public class BrokerConnections {
 
     /** A new connection factory for the broker, with the configured credentials; the caller closes it. */
     public ActiveMQConnectionFactory newFactory() {
-        return new ActiveMQConnectionFactory(url(), user.orElse(null), password.orElse(null));
+        return new ActiveMQConnectionFactory(url(), user(), password());
     }
 }

@@ -25,8 +25,7 @@ public class EmbeddedBroker {
     private static final Logger LOG = Logger.getLogger(EmbeddedBroker.class.getName());
 
     @Inject
-    @ConfigProperty(name = "delivery.broker.url", defaultValue = "tcp://127.0.0.1:61616")
-    String url;
+    BrokerConnections connections;
 
     @Inject
     @ConfigProperty(name = "delivery.queue", defaultValue = "appservice.events")
@@ -43,6 +42,7 @@ public class EmbeddedBroker {
 
     public void start() throws Exception {
         Path dir = Path.of(dataDir, "broker").toAbsolutePath();
+        String url = connections.producersUrl();
         URI uri = URI.create(url);
         Configuration config = new ConfigurationImpl()
                 .setName("appservice-delivery")

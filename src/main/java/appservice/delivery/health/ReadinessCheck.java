@@ -1,12 +1,12 @@
 package appservice.delivery.health;
 
+import appservice.delivery.broker.BrokerConnections;
 import appservice.delivery.ingest.Ingest;
 import appservice.delivery.registrations.Registrations;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.Connection;
-import java.util.Optional;
 import javax.sql.DataSource;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
@@ -37,16 +37,7 @@ public class ReadinessCheck implements HealthCheck {
     DataSource dataSource;
 
     @Inject
-    @ConfigProperty(name = "delivery.broker.url", defaultValue = "tcp://127.0.0.1:61616")
-    String brokerUrl;
-
-    @Inject
-    @ConfigProperty(name = "delivery.broker.user")
-    Optional<String> brokerUser;
-
-    @Inject
-    @ConfigProperty(name = "delivery.broker.password")
-    Optional<String> brokerPassword;
+    BrokerConnections broker;
 
     @Inject
     @ConfigProperty(name = "delivery.queue", defaultValue = "appservice.events")
@@ -75,10 +66,11 @@ public class ReadinessCheck implements HealthCheck {
     }
 
     private String consumers() {
-        try (ServerLocator locator = ActiveMQClient.createServerLocator(brokerUrl)
+        // Where the producers connect: the consumers' count there says published events are being taken.
+        try (ServerLocator locator = ActiveMQClient.createServerLocator(broker.producersUrl())
                 .setCallTimeout(5000).setReconnectAttempts(0).setInitialConnectAttempts(1);
              ClientSessionFactory factory = locator.createSessionFactory();
-             ClientSession session = factory.createSession(brokerUser.orElse(null), brokerPassword.orElse(null),
+             ClientSession session = factory.createSession(broker.user(), broker.password(),
                      false, true, true, false, 0)) {
             ClientSession.QueueQuery query = session.queueQuery(SimpleString.of(queue));
             if (!query.isExists()) {

@@ -69,7 +69,8 @@ public class Leases {
     /** Until when (System.nanoTime) the leases renewed last are surely still this instance's. */
     private volatile long validUntil = System.nanoTime();
 
-    private volatile long lastRound = System.nanoTime() - Long.MAX_VALUE / 2;
+    /** When the last round started (System.nanoTime); Startup runs the first. */
+    private volatile long lastRound = System.nanoTime();
 
     /**
      * The same after a restart (the host and the data directory), so that a restarted instance finds its
