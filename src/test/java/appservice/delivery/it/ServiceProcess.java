@@ -188,14 +188,34 @@ public final class ServiceProcess implements AutoCloseable {
     private int waitFor(Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError("the service did not end within " + timeout + ":\n" + logTail());
+                Path dump = threadDump();
+                processes().forEach(ProcessHandle::destroyForcibly);
+                throw new AssertionError("the service did not end within " + timeout + " (its threads: " + dump
+                        + "):\n" + logTail());
             }
             return process.exitValue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted");
         }
+    }
+
+    /** The threads of a service that does not end, for whoever reads the failure: jstack of each of its JVMs. */
+    private Path threadDump() {
+        Path dump = dir.resolve("threads-" + starts + ".txt");
+        String jstack = Path.of(System.getProperty("java.home"), "bin", "jstack").toString();
+        processes().forEach(handle -> {
+            try {
+                new ProcessBuilder(jstack, Long.toString(handle.pid())).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(dump.toFile())).start()
+                        .waitFor(30, TimeUnit.SECONDS);
+            } catch (IOException e) {
+                // not a JVM (the start script), or gone meanwhile
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        return dump;
     }
 
     @Override
