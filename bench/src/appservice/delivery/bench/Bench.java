@@ -56,8 +56,26 @@ public final class Bench {
         }
     }
 
-    private record Options(List<String> args, boolean quick, int events, int backlog, int runs, Set<String> only, int publishers,
-                           int warmup, int latencyRate, int latencyWarmSeconds, int latencySeconds) {
+    /**
+     * {@code smoke}: the smallest run that still goes through every phase and every path of the bench (CI
+     * runs it, so that a change that breaks the bench fails there): the profile and the H2 comparison
+     * then run for one count of application services each (20 and 1) instead of both.
+     */
+    private record Options(List<String> args, boolean quick, boolean smoke, int events, int backlog, int runs,
+                           Set<String> only, int publishers, int warmup, int latencyRate, int latencyWarmSeconds,
+                           int latencySeconds) {
+
+        /** The counts of application services a phase's throughput runs are made for. */
+        int[] services(String phase) {
+            if (!smoke) {
+                return new int[] {1, 20};
+            }
+            return switch (phase) {
+                case "jfr" -> new int[] {20};
+                case "h2" -> new int[] {1};
+                default -> new int[] {1, 20};
+            };
+        }
     }
 
     private record EndToEnd(double eventsPerSecond, double publishedPerSecond, Instant from, Instant to, CpuUse cpu) {
@@ -89,16 +107,17 @@ public final class Bench {
     }
 
     private static Options parse(String[] args) {
-        boolean quick = Arrays.asList(args).contains("--quick");
-        int events = quick ? 20_000 : 200_000;
-        int backlog = quick ? 20_000 : 1_000_000;
+        boolean smoke = Arrays.asList(args).contains("--smoke");
+        boolean quick = smoke || Arrays.asList(args).contains("--quick");
+        int events = smoke ? 2_000 : quick ? 20_000 : 200_000;
+        int backlog = smoke ? 2_000 : quick ? 20_000 : 1_000_000;
         int runs = quick ? 1 : 3;
         int publishers = 1;
-        int warmup = quick ? 5_000 : 100_000;
+        int warmup = smoke ? 1_000 : quick ? 5_000 : 100_000;
         Set<String> only = new LinkedHashSet<>(PHASES);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--quick" -> {
+                case "--quick", "--smoke" -> {
                 }
                 case "--events" -> events = Integer.parseInt(args[++i].replace("_", "").replace(",", ""));
                 case "--backlog" -> backlog = Integer.parseInt(args[++i].replace("_", "").replace(",", ""));
@@ -112,7 +131,7 @@ public final class Bench {
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (bench/run [--quick] [--events N] [--backlog N] [--runs N] [--publishers N] [--warmup N]"
+                        + " (bench/run [--quick|--smoke] [--events N] [--backlog N] [--runs N] [--publishers N] [--warmup N]"
                         + " [--only " + String.join(",", PHASES) + "])");
             }
         }
@@ -122,22 +141,22 @@ public final class Bench {
         if (events % 100 != 0 || events < 1000) {
             throw new IllegalArgumentException("--events must be a multiple of 100, at least 1,000");
         }
-        return new Options(List.of(args), quick, events, backlog, runs, only, publishers, warmup,
-                1_000, quick ? 2 : 5, quick ? 10 : 30);
+        return new Options(List.of(args), quick, smoke, events, backlog, runs, only, publishers, warmup,
+                1_000, smoke ? 1 : quick ? 2 : 5, smoke ? 3 : quick ? 10 : 30);
     }
 
     private void run() {
         log("%s; sizes: %,d events per throughput run, backlog %,d, %d run(s) per figure, %d publisher thread(s); phases %s",
-                options.quick ? "quick" : "full", options.events, options.backlog, options.runs, options.publishers,
+                options.smoke ? "smoke" : options.quick ? "quick" : "full", options.events, options.backlog, options.runs, options.publishers,
                 options.only);
         phase("raw", this::raw);
-        phase("e2e", () -> endToEndRows(Db.POSTGRESQL));
+        phase("e2e", () -> endToEndRows(Db.POSTGRESQL, "e2e"));
         phase("latency", () -> latencyRow(Db.POSTGRESQL));
         phase("jfr", this::profile);
         phase("drain", this::drain);
         // Last: the comparison with the embedded default matters least if a long run must be cut short.
         phase("h2", () -> {
-            endToEndRows(Db.H2);
+            endToEndRows(Db.H2, "h2");
             latencyRow(Db.H2);
         });
     }
@@ -165,8 +184,8 @@ public final class Bench {
 
     // ---- end to end ----
 
-    private void endToEndRows(Db db) throws Exception {
-        for (int services : new int[] {1, 20}) {
+    private void endToEndRows(Db db, String phase) throws Exception {
+        for (int services : options.services(phase)) {
             List<Double> rates = new ArrayList<>();
             List<Double> published = new ArrayList<>();
             List<Double> busy = new ArrayList<>();
@@ -446,7 +465,7 @@ public final class Bench {
         Path agent = asyncProfilerAgent();
         String by = agent != null ? "async-profiler (`event=cpu,interval=1ms`)" : "Flight Recorder (`settings=profile`)";
         StringBuilder summaries = new StringBuilder();
-        for (int services : new int[] {1, 20}) {
+        for (int services : options.services("jfr")) {
             String name = "e2e-postgresql-" + services + "as";
             Path recording = OUT.resolve(name + ".jfr").toAbsolutePath();
             Files.createDirectories(recording.getParent());

@@ -1,5 +1,7 @@
 package appservice.delivery.bench;
 
+import appservice.delivery.Schema;
+import appservice.delivery.broker.EmbeddedBroker;
 import appservice.delivery.it.DeliveryFixture;
 import appservice.delivery.it.Publisher;
 import jakarta.jms.JMSConsumer;
@@ -8,8 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URL;
@@ -29,7 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.sql.DataSource;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -71,7 +71,9 @@ final class RawStages {
         Path brokerDir = dir.resolve("broker");
         DeliveryFixture.wipe(brokerDir);
         int port = freePort();
-        Object broker = startServiceBroker(brokerDir, port);
+        // The service's own embedded broker, configured as the service configures it. Its memory limit is an
+        // eighth of this JVM's heap, which bench/run gives the service's -Xmx512m for that reason.
+        EmbeddedActiveMQ broker = EmbeddedBroker.start(brokerDir, "tcp://127.0.0.1:" + port, Publisher.QUEUE);
         String url = "tcp://127.0.0.1:" + port;
         ExecutorService threads = Executors.newFixedThreadPool(consumers);
         try {
@@ -89,7 +91,7 @@ final class RawStages {
             return events / Bench.seconds(lastCommit.get() - start);
         } finally {
             threads.shutdownNow();
-            stopServiceBroker(broker);
+            broker.stop();
         }
     }
 
@@ -113,33 +115,6 @@ final class RawStages {
             }
         }
         return null;
-    }
-
-    /**
-     * The service's own embedded broker (appservice.delivery.broker.EmbeddedBroker, its injected settings
-     * set by hand), so that it is configured as the service's is, whatever that becomes. Its memory limit is
-     * an eighth of this JVM's heap, which bench/run gives the service's -Xmx512m for that reason.
-     */
-    private static Object startServiceBroker(Path dir, int port) throws Exception {
-        Class<?> type = Class.forName("appservice.delivery.broker.EmbeddedBroker");
-        Object broker = type.getConstructor().newInstance();
-        set(broker, "url", "tcp://127.0.0.1:" + port);
-        set(broker, "queue", Publisher.QUEUE);
-        set(broker, "dataDir", dir.toString());
-        type.getMethod("start").invoke(broker);
-        return broker;
-    }
-
-    private static void stopServiceBroker(Object broker) throws Exception {
-        Method stop = broker.getClass().getDeclaredMethod("stop");
-        stop.setAccessible(true);
-        stop.invoke(broker);
-    }
-
-    private static void set(Object target, String field, String value) throws Exception {
-        Field f = target.getClass().getDeclaredField(field);
-        f.setAccessible(true);
-        f.set(target, value);
     }
 
     /**
@@ -172,7 +147,7 @@ final class RawStages {
         dataSource.setURL(rawUrl);
         dataSource.setUser(user);
         dataSource.setPassword(password);
-        createServiceSchema(dataSource);
+        Schema.create(dataSource); // the service's own DDL, so the table never drifts from it
         String json = eventJson(0);
         List<Callable<Void>> workers = new ArrayList<>();
         CyclicBarrier insertsDone = new CyclicBarrier(connections);
@@ -224,13 +199,6 @@ final class RawStages {
         } finally {
             threads.shutdownNow();
         }
-    }
-
-    /** The service's own DDL (appservice.delivery.Schema, package-private), so the table never drifts from it. */
-    private static void createServiceSchema(DataSource dataSource) throws Exception {
-        Method create = Class.forName("appservice.delivery.Schema").getDeclaredMethod("create", DataSource.class);
-        create.setAccessible(true);
-        create.invoke(null, dataSource);
     }
 
     /** The event as the service stores and sends it: the envelope's {@code event} object. */

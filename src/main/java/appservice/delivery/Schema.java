@@ -12,7 +12,7 @@ import javax.sql.DataSource;
  * The database schema, created at startup where it is missing. Plain SQL that H2 and PostgreSQL both
  * understand, so the same statements serve the embedded default and production.
  */
-final class Schema {
+public final class Schema {
 
     /** {@code %TEXT%} stands for the database's unbounded text type. */
     private static final List<String> STATEMENTS = List.of(
@@ -96,7 +96,8 @@ final class Schema {
     private Schema() {
     }
 
-    static void create(DataSource dataSource) throws SQLException {
+    /** Creates what is missing of the schema (the benchmark makes its raw stage's table with it too). */
+    public static void create(DataSource dataSource) throws SQLException {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
             boolean postgres = connection.getMetaData().getDatabaseProductName().toLowerCase().contains("postgres");
             if (postgres) {

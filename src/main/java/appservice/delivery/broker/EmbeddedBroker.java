@@ -42,8 +42,18 @@ public class EmbeddedBroker {
 
     public void start() throws Exception {
         Path dir = Path.of(dataDir, "broker").toAbsolutePath();
-        String url = connections.producersUrl();
-        URI uri = URI.create(url);
+        broker = start(dir, connections.producersUrl(), queue);
+        LOG.info("Embedded Artemis broker listening on " + connections.producersUrl() + ", journal in " + dir);
+    }
+
+    /**
+     * Starts a broker configured as the service's embedded one: listening at {@code listenUrl}
+     * ({@code tcp://host:port}) and inside the process at {@link #IN_VM_URL}, its journal under {@code dir},
+     * with {@code queue} and its dead-letter queue. The service starts its own through {@link #start()};
+     * the benchmark measures the same broker alone through this. The caller stops what it returns.
+     */
+    public static EmbeddedActiveMQ start(Path dir, String listenUrl, String queue) throws Exception {
+        URI uri = URI.create(listenUrl);
         Configuration config = new ConfigurationImpl()
                 .setName("appservice-delivery")
                 .setPersistenceEnabled(true)
@@ -71,9 +81,9 @@ public class EmbeddedBroker {
                         .setAddress(queue).setRoutingType(RoutingType.ANYCAST).setDurable(true))
                 .addQueueConfiguration(QueueConfiguration.of(queue + ".DLQ")
                         .setAddress(queue + ".DLQ").setRoutingType(RoutingType.ANYCAST).setDurable(true));
-        broker = new EmbeddedActiveMQ().setConfiguration(config);
+        EmbeddedActiveMQ broker = new EmbeddedActiveMQ().setConfiguration(config);
         broker.start();
-        LOG.info("Embedded Artemis broker listening on " + url + ", journal in " + dir);
+        return broker;
     }
 
     public boolean running() {
