@@ -19,8 +19,9 @@ public final class Publisher implements AutoCloseable {
     private final JMSContext context;
     private final Queue queue;
 
+    /** A producer on the tests' broker ({@code it.broker.url}: the embedded one of the service under test). */
     public Publisher() {
-        this("tcp://127.0.0.1:61616");
+        this(System.getProperty("it.broker.url", "tcp://127.0.0.1:61616"));
     }
 
     /** Logs in as {@code it.broker.user} where the broker wants a user (WildFly's); the embedded one does not. */
