@@ -25,6 +25,8 @@ final class CountingAppService implements AutoCloseable {
     private final HttpServer server;
     private final Receipts receipts = new Receipts();
     private volatile boolean down;
+    private volatile java.time.Duration delay = java.time.Duration.ZERO;
+    private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger mostInFlight = new AtomicInteger();
 
@@ -47,6 +49,16 @@ final class CountingAppService implements AutoCloseable {
     /** While down, every transaction is answered 503. */
     void down(boolean down) {
         this.down = down;
+    }
+
+    /** Each transaction is answered only after this long (held in flight meanwhile). */
+    void delay(java.time.Duration delay) {
+        this.delay = delay;
+    }
+
+    /** How many transactions have arrived (answered or not yet). */
+    int requests() {
+        return requests.get();
     }
 
     Receipts receipts() {
@@ -74,10 +86,18 @@ final class CountingAppService implements AutoCloseable {
      */
     private void handle(HttpExchange exchange) throws IOException {
         mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        requests.incrementAndGet();
         int status;
         byte[] response;
         try (InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readAllBytes();
+            if (!delay.isZero()) {
+                try {
+                    Thread.sleep(delay.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             String path = exchange.getRequestURI().getPath();
             if (!exchange.getRequestMethod().equals("PUT") || !path.startsWith(PREFIX)) {
                 status = 404;

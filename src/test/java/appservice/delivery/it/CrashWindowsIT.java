@@ -37,21 +37,12 @@ class CrashWindowsIT {
                     () -> "after the restart the bridge got only " + bridge.deliveredEventIds());
             Thread.sleep(3000); // time for a wrong second copy to show up
 
-            assertEquals(List.of("$a", "$b"), eventsOfDistinctTransactions(bridge), "each event in exactly one txn, in order");
+            assertEquals(List.of("$a", "$b"), bridge.eventsOnce(), "each event in exactly one txn, in order");
             Map<String, List<String>> bodies = bridge.received().stream().collect(Collectors.groupingBy(
                     RecordingAppService.Received::txnId, Collectors.mapping(RecordingAppService.Received::body, Collectors.toList())));
             bodies.forEach((txnId, sent) -> assertEquals(1, sent.stream().distinct().count(),
                     "txn " + txnId + " was sent with different contents: " + sent));
             service.stop();
         }
-    }
-
-    /** The events as the application service sees them after de-duplicating by transaction id. */
-    static List<String> eventsOfDistinctTransactions(RecordingAppService as) {
-        Map<String, RecordingAppService.Received> firstOfEach = new java.util.LinkedHashMap<>();
-        for (RecordingAppService.Received txn : as.accepted()) {
-            firstOfEach.putIfAbsent(txn.txnId(), txn);
-        }
-        return firstOfEach.values().stream().flatMap(t -> t.eventIds().stream()).toList();
     }
 }

@@ -141,6 +141,36 @@ public class DeliveryFixture implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
+    /**
+     * Runs a statement on the tests' database, as an operator (or another instance) would beside the service:
+     * PostgreSQL only (H2 is the service's own, inside its process). Returns the update count.
+     */
+    public static int sql(String statement) {
+        String url = System.getProperty("it.db.url", "");
+        if (!url.startsWith("jdbc:postgresql:")) {
+            throw new IllegalStateException("the service's H2 database cannot be reached from the test");
+        }
+        try (Connection connection = DriverManager.getConnection(url, System.getProperty("it.db.user"),
+                System.getProperty("it.db.password")); Statement s = connection.createStatement()) {
+            return s.executeUpdate(statement);
+        } catch (SQLException e) {
+            throw new IllegalStateException(statement + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The number a query on the tests' database gives (PostgreSQL only, as {@link #sql}). */
+    public static long queryLong(String query) {
+        String url = System.getProperty("it.db.url", "");
+        try (Connection connection = DriverManager.getConnection(url, System.getProperty("it.db.user"),
+                System.getProperty("it.db.password")); Statement s = connection.createStatement();
+             ResultSet row = s.executeQuery(query)) {
+            row.next();
+            return row.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(query + ": " + e.getMessage(), e);
+        }
+    }
+
     /** PostgreSQL keeps its tables between runs; H2's live in the data directory wiped above. */
     static void wipeDatabase() throws SQLException {
         String url = System.getProperty("it.db.url", "");

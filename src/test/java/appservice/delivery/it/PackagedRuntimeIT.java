@@ -46,14 +46,14 @@ class PackagedRuntimeIT {
                 }
             }
             for (RecordingAppService as : List.of(one, two)) {
-                RecordingAppService.await(() -> CrashWindowsIT.eventsOfDistinctTransactions(as).size()
+                RecordingAppService.await(() -> as.eventsOnce().size()
                         >= publishedPerAs.get(as.id()).size(), TIMEOUT,
-                        () -> as.id() + " got " + CrashWindowsIT.eventsOfDistinctTransactions(as).size());
+                        () -> as.id() + " got " + as.eventsOnce().size());
             }
             Thread.sleep(3000); // time for a wrong extra copy to show up
 
             for (RecordingAppService as : List.of(one, two)) {
-                List<String> delivered = CrashWindowsIT.eventsOfDistinctTransactions(as);
+                List<String> delivered = as.eventsOnce();
                 List<String> published = publishedPerAs.get(as.id());
                 assertEquals(published.size(), delivered.size(), as.id() + ": every event exactly once");
                 assertEquals(perRoom(published), perRoom(delivered), as.id() + ": each room in publish order");

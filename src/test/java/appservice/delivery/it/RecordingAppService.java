@@ -15,7 +15,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
@@ -49,6 +52,8 @@ public final class RecordingAppService implements AutoCloseable {
     private volatile Function<String, Integer> status = body -> 200;
     private volatile int pingStatus = 200;
     private volatile Duration delay = Duration.ZERO;
+    private volatile CountDownLatch gate;
+    private final AtomicInteger arrivals = new AtomicInteger();
 
     public RecordingAppService(String id) throws IOException {
         this.id = id;
@@ -87,6 +92,26 @@ public final class RecordingAppService implements AutoCloseable {
         this.delay = delay;
     }
 
+    /** From now on every request waits, in flight, until {@link #release}. */
+    public void hold() {
+        gate = new CountDownLatch(1);
+    }
+
+    /** Lets the held requests, and every one after, be answered. */
+    public void release() {
+        CountDownLatch held = gate;
+        gate = null;
+        if (held != null) {
+            held.countDown();
+        }
+    }
+
+    /** Waits until this many requests have arrived, answered or not (see {@link #awaitRequests}). */
+    public void awaitArrivals(int requests, Duration timeout) {
+        await(() -> arrivals.get() >= requests, timeout, () -> "AS " + id + " saw " + arrivals.get() + " of "
+                + requests + " requests arrive");
+    }
+
     public List<Received> received() {
         return List.copyOf(received);
     }
@@ -105,11 +130,24 @@ public final class RecordingAppService implements AutoCloseable {
         return ids;
     }
 
+    /**
+     * Event ids of accepted transactions, each transaction counted once (by its id), in the order they were
+     * first accepted: what the application service has, deduplicating by transaction id as the spec asks.
+     */
+    public List<String> eventsOnce() {
+        java.util.Map<String, Received> firstOfEach = new java.util.LinkedHashMap<>();
+        for (Received txn : accepted()) {
+            firstOfEach.putIfAbsent(txn.txnId(), txn);
+        }
+        return firstOfEach.values().stream().flatMap(t -> t.eventIds().stream()).toList();
+    }
+
     public void awaitDelivered(int events, Duration timeout) {
         await(() -> deliveredEventIds().size() >= events, timeout,
                 () -> "AS " + id + " got " + deliveredEventIds().size() + " of " + events + " events");
     }
 
+    /** Waits until this many requests have been answered. */
     public void awaitRequests(int requests, Duration timeout) {
         await(() -> received.size() >= requests, timeout,
                 () -> "AS " + id + " got " + received.size() + " of " + requests + " requests");
@@ -143,12 +181,17 @@ public final class RecordingAppService implements AutoCloseable {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
-            if (!delay.isZero()) {
-                try {
-                    Thread.sleep(delay.toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+            arrivals.incrementAndGet();
+            try {
+                CountDownLatch held = gate;
+                if (held != null && !held.await(2, TimeUnit.MINUTES)) {
+                    throw new IllegalStateException("held for two minutes and never released");
                 }
+                if (!delay.isZero()) {
+                    Thread.sleep(delay.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             int answer = ping ? pingStatus : status.apply(body);
             Received request = new Received(ping ? null : path.substring(prefix.length()), body, authorization,

@@ -20,6 +20,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     private final Path dir;
     private final Map<String, String> env;
+    private final java.util.Set<String> unset = new java.util.HashSet<>();
     private final int port;
     private final String brokerUrl;
     private Process process;
@@ -45,6 +46,13 @@ public final class ServiceProcess implements AutoCloseable {
         }
         env.put("JAVA_OPTS", "-Xmx512m");
         env.putAll(extraEnv);
+    }
+
+    /** Runs without this variable (e.g. to see a default), whatever the fixture would set. */
+    public ServiceProcess unset(String variable) {
+        env.remove(variable);
+        unset.add(variable);
+        return this;
     }
 
     /** A clean directory with these application services registered, and a clean database. */
@@ -98,6 +106,7 @@ public final class ServiceProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(
                 Path.of(System.getProperty("dist.dir", "target/dist"), "bin", "appservice-delivery").toString());
         builder.environment().putAll(env);
+        builder.environment().keySet().removeAll(unset);
         if (javaOptions.length > 0) {
             builder.environment().put("JAVA_OPTS", env.get("JAVA_OPTS") + " " + String.join(" ", javaOptions));
         }
