@@ -57,13 +57,18 @@ public final class Schema {
             // clock): see appservice.delivery.sending.Leases.
             "ALTER TABLE appservice_state ADD COLUMN IF NOT EXISTS lease_owner VARCHAR(255)",
             "ALTER TABLE appservice_state ADD COLUMN IF NOT EXISTS lease_until BIGINT",
+            // Grows each time the lease is taken: the fence of what was sent under it (Transactions.Fence).
+            "ALTER TABLE appservice_state ADD COLUMN IF NOT EXISTS lease_generation BIGINT DEFAULT 0 NOT NULL",
             "CREATE TABLE IF NOT EXISTS delivery_instance ("
                     + " id VARCHAR(255) NOT NULL PRIMARY KEY,"
                     + " seen_at BIGINT NOT NULL)",
+            // Which process of the instance wrote its heartbeat (two processes with one id must not both send).
+            "ALTER TABLE delivery_instance ADD COLUMN IF NOT EXISTS incarnation VARCHAR(64)",
             "CREATE TABLE IF NOT EXISTS received_message ("
                     + " message_id VARCHAR(255) NOT NULL PRIMARY KEY,"
                     + " received_at BIGINT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS received_message_age ON received_message (received_at)",
+            // Ids are forgotten once their message is acknowledged, never by age (Ingest.acknowledged).
+            "DROP INDEX IF EXISTS received_message_age",
             "CREATE SEQUENCE IF NOT EXISTS dead_letter_seq START WITH 1 INCREMENT BY 1",
             // A dead letter is an item an application service refused alone (as_id set), or a message
             // that could not be used at all (kind 'message', message_id set, its body in item_json).

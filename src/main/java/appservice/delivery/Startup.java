@@ -8,8 +8,10 @@ import appservice.delivery.registrations.InvalidRegistrationException;
 import appservice.delivery.registrations.Registrations;
 import appservice.delivery.sending.Dispatcher;
 import appservice.delivery.sending.Leases;
+import appservice.delivery.sending.SendSchedule;
 import appservice.delivery.transactions.Transactions;
 import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.ejb.Singleton;
 import jakarta.ejb.TransactionAttribute;
@@ -28,6 +30,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Brings the service up in order: registrations (an invalid file stops the process, having consumed
  * nothing), the embedded broker, the schema, then the leases of the application services this instance
  * sends for, a recoverer for every DOWN one of them and a worker for every UP one with work left from before.
+ * Takes it down in the reverse order: the sweep stops, nothing more is taken from the queue, nothing more is
+ * sent (the PUTs in flight end first), the leases are given up, and the embedded broker stops last.
  */
 @Singleton
 @jakarta.ejb.Startup
@@ -50,6 +54,10 @@ public class Startup {
     boolean embeddedBroker;
 
     @Inject
+    @ConfigProperty(name = "delivery.startup.exit-on-failure", defaultValue = "false")
+    boolean exitOnFailure;
+
+    @Inject
     @ConfigProperty(name = "delivery.admin.token")
     Optional<String> adminToken;
 
@@ -66,6 +74,9 @@ public class Startup {
     Leases leases;
 
     @Inject
+    SendSchedule schedule;
+
+    @Inject
     DeliveryMetrics metrics;
 
     @Inject
@@ -76,6 +87,7 @@ public class Startup {
         try {
             List<AppService> services = registrations.load();
             protectTokens(services);
+            leases.identify();
             if (embeddedBroker) {
                 broker.start();
             }
@@ -83,10 +95,28 @@ public class Startup {
             resume(services);
             consumer.start();
         } catch (InvalidRegistrationException e) {
-            exit("Invalid application service registration: " + e.getMessage(), e);
+            fail("Invalid application service registration: " + e.getMessage(), e);
         } catch (Exception e) {
-            exit("Cannot start: " + e, e);
+            fail("Cannot start: " + e, e);
         }
+    }
+
+    /**
+     * The orderly stop (SIGTERM, undeployment). Each bean also cleans up after itself when the application's
+     * beans go, but in no particular order: the broker would go before its consumers (which then spun
+     * reconnecting and held the stop up for many seconds) and the leases before the PUTs in flight.
+     */
+    @PreDestroy
+    void stop() {
+        long start = System.nanoTime();
+        schedule.stop();
+        consumer.stop();
+        Set<String> stillSending = dispatcher.stop();
+        leases.leave(stillSending);
+        if (embeddedBroker) {
+            broker.stop();
+        }
+        LOG.info("Stopped in " + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
 
     private void protectTokens(List<AppService> services) {
@@ -106,6 +136,17 @@ public class Startup {
             transactions.ensureStates(ids);
         }
         metrics.register(services);
+        for (AppService as : services) {
+            if (!as.pushes()) {
+                // Stored before its registration lost its URL (or by an earlier version, which stored items for
+                // such services): nothing will ever send them. A URL given later brings new items only.
+                int removed = transactions.forgetItemsOf(as.id());
+                if (removed > 0) {
+                    LOG.warning("AS " + as.id() + " is not pushed to (url: null): its " + removed
+                            + " stored items were removed");
+                }
+            }
+        }
         for (Map.Entry<String, Long> backlog : transactions.pendingCounts().entrySet()) {
             if (!ids.contains(backlog.getKey())) {
                 LOG.warning("AS " + backlog.getKey() + " is no longer registered; its " + backlog.getValue()
@@ -116,16 +157,24 @@ public class Startup {
                 + registrations.setting() + ": " + ids);
         leases.round(Set.of());
         dispatcher.sweep();
+        schedule.start();
     }
 
     /**
      * A service that cannot start must not half-run (deployed without its application, or consuming
-     * without its registrations): say why and end the process, so that a supervisor sees it.
+     * without its registrations): what was started stops, and the deployment fails, saying why. The
+     * packaged runtime, which runs this application alone, also ends its process (its start script sets
+     * {@code delivery.startup.exit-on-failure}), so that a supervisor sees it; on a server shared with
+     * other applications (WildFly, a full Payara Server) the server stays up.
      */
-    private static void exit(String why, Exception cause) {
+    private void fail(String why, Exception cause) {
         LOG.severe(why + " -- stopping without consuming anything");
-        // Exit from another thread: this one is inside the deployment that the shutdown undoes.
-        new Thread(() -> System.exit(2), "exit-on-failed-start").start();
+        consumer.stop();
+        broker.stop();
+        if (exitOnFailure) {
+            // Exit from another thread: this one is inside the deployment that the shutdown undoes.
+            new Thread(() -> System.exit(2), "exit-on-failed-start").start();
+        }
         throw new IllegalStateException(why, cause);
     }
 }

@@ -90,8 +90,9 @@ public class EmbeddedBroker {
         return broker != null && broker.getActiveMQServer().isActive();
     }
 
+    /** Stops the broker: the last step of the service's orderly stop (Startup), or when the application goes. */
     @PreDestroy
-    void stop() {
+    public void stop() {
         if (broker != null) {
             try {
                 broker.stop();

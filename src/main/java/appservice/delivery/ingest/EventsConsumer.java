@@ -11,6 +11,7 @@ import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
 import jakarta.jms.JMSRuntimeException;
 import jakarta.jms.Message;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,6 +38,9 @@ public class EventsConsumer {
 
     private static final long RECEIVE_WAIT_MILLIS = 1000;
     private static final long RECONNECT_PAUSE_MILLIS = 1000;
+
+    /** How long the stop waits for the consumers in all: a receive waits a second, a batch's store a few. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(15);
 
     /** Set by Artemis on a message it handles as large (over 100 KiB by default). */
     static final String ARTEMIS_LARGE_SIZE = "_AMQ_LARGE_SIZE";
@@ -82,15 +86,28 @@ public class EventsConsumer {
                 + ", up to " + batchSize + " messages per database transaction");
     }
 
+    /**
+     * Stops taking messages: each consumer finishes (or gives back to the broker) the batch it holds and
+     * ends; then its connection factory closes. The first step of the service's orderly stop (Startup); at
+     * the latest when the application's beans go.
+     */
     @PreDestroy
-    void stop() {
+    public synchronized void stop() {
+        if (stopping) {
+            return;
+        }
         stopping = true;
+        ingest.stop(); // a batch held through a database outage goes back to the broker instead
+        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
         for (Thread thread : threads) {
             try {
-                thread.join(RECEIVE_WAIT_MILLIS * 5);
+                thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
+            }
+            if (thread.isAlive()) {
+                LOG.warning(thread.getName() + " did not end within " + STOP_WAIT + " of the stop");
             }
         }
         if (factory != null) {
@@ -153,6 +170,8 @@ public class EventsConsumer {
             return;
         }
         context.commit();
+        // Only now can the broker no longer redeliver them: their ids need not be kept to recognise one.
+        ingest.acknowledged(batch);
     }
 
     static boolean isLarge(Message message) {

@@ -24,6 +24,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -74,7 +76,13 @@ public class Ingest {
     @Resource(lookup = "java:app/jdbc/delivery")
     DataSource dataSource;
 
+    /** At most this many message ids are forgotten in one statement. */
+    private static final int FORGET_CHUNK = 1000;
+
     private final AtomicLong unwanted = new AtomicLong();
+
+    /** Ids of acknowledged messages still to be forgotten (see {@link #acknowledged}). */
+    private final Queue<String> toForget = new ConcurrentLinkedQueue<>();
     private final Semaphore largeMessage = new Semaphore(1, true);
     private volatile boolean stopping;
 
@@ -173,6 +181,43 @@ public class Ingest {
             return connection.isValid(2);
         } catch (SQLException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /** Stops holding batches through database outages: a held batch goes back to the broker. */
+    /**
+     * The broker has taken the acknowledgement of these messages (their consumer's commit succeeded): it can
+     * no longer redeliver them, so their ids, kept to recognise a redelivery of a stored message, are
+     * forgotten, the duplicates' too (whoever stored them first). This is the only way an id is forgotten:
+     * never by age, since a broker or service down for days must still find a redelivery recognised. Ids
+     * that cannot be forgotten now (the database is unreachable) are tried again after the next batch; a
+     * crash in between leaves them in the table, where they do no harm.
+     */
+    public void acknowledged(List<Message> batch) {
+        for (Message message : batch) {
+            try {
+                String id = message.getJMSMessageID();
+                if (id != null) {
+                    toForget.add(id);
+                }
+            } catch (JMSException e) {
+                // its id cannot be read: it was never stored under one
+            }
+        }
+        List<String> ids = new ArrayList<>();
+        for (String id = toForget.poll(); id != null && ids.size() < FORGET_CHUNK; id = toForget.poll()) {
+            ids.add(id);
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
+        try {
+            transactions.forgetMessages(ids);
+        } catch (RuntimeException e) {
+            if (toForget.size() < FORGET_CHUNK * 20) {
+                toForget.addAll(ids);
+            }
+            LOG.fine("Could not forget " + ids.size() + " acknowledged message ids yet: " + e);
         }
     }
 

@@ -9,6 +9,8 @@ import jakarta.ejb.Timeout;
 import jakarta.ejb.Timer;
 import jakarta.ejb.TimerConfig;
 import jakarta.ejb.TimerService;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Map;
@@ -22,6 +24,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 @Singleton
 @ConcurrencyManagement(ConcurrencyManagementType.BEAN)
+// Outside a transaction, a timer exists as soon as it is created: inside a caller's transaction that rolls
+// back it would vanish while this bean's map still said it was there, and its application service would
+// wait for a retry that never comes.
+@TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
 public class Recoverers {
 
     @Resource
@@ -40,6 +46,7 @@ public class Recoverers {
     public void schedule(String asId, Duration wait) {
         long millis = Math.max(wait.toMillis(), 1);
         Timer timer = timerService.createSingleActionTimer(millis, new TimerConfig(asId, false));
+        // Recorded once it exists (it does, outside a transaction).
         Scheduled previous = timers.put(asId, new Scheduled(timer, System.currentTimeMillis() + millis));
         if (previous != null) {
             cancel(previous.timer());

@@ -23,7 +23,8 @@ public final class Router {
     /**
      * The item each interested service gets, in the order of {@code services}. An envelope addressed to one
      * {@code appservice_id} goes to that service only, whatever its namespaces, and only if it asked for
-     * that kind of data; an unknown {@code appservice_id} is poison.
+     * that kind of data; an unknown {@code appservice_id} is poison. A service that is not pushed to
+     * ({@code url: null}) gets nothing: nothing would ever send it, and its items would pile up.
      */
     public static List<Routed> route(Envelope envelope, List<AppService> services, String serverName) {
         if (envelope.appserviceId() != null) {
@@ -31,13 +32,13 @@ public final class Router {
                     .filter(s -> s.id().equals(envelope.appserviceId()))
                     .findFirst()
                     .orElseThrow(() -> new PoisonMessageException("unknown appservice_id '" + envelope.appserviceId() + "'"));
-            return wantsKind(target, envelope)
+            return target.pushes() && wantsKind(target, envelope)
                     ? List.of(new Routed(target, envelope.kind(), wholeJson(envelope)))
                     : List.of();
         }
         List<Routed> routed = new ArrayList<>();
         for (AppService service : services) {
-            if (wantsKind(service, envelope)) {
+            if (service.pushes() && wantsKind(service, envelope)) {
                 String json = jsonIfInterested(service, envelope, serverName);
                 if (json != null) {
                     routed.add(new Routed(service, envelope.kind(), json));

@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -72,17 +73,47 @@ public class Dispatcher {
      */
     private final Set<String> kicked = ConcurrentHashMap.newKeySet();
 
-    /** Items per kind per transaction, below 100 for an application service that answered 413 (until restart). */
-    private final Map<String, Integer> sizeLimits = new ConcurrentHashMap<>();
+    /** Until when a failure of the sweep is not logged again (epoch ms). */
+    private volatile long sweepQuietUntil;
+
+    /** How many items a transaction holds, smaller for an application service that answered 413 (until restart). */
+    private final Map<String, Batch> batches = new ConcurrentHashMap<>();
     private ExecutorService workers;
+    private volatile boolean stopping;
 
     @PostConstruct
     void start() {
         workers = Executors.newCachedThreadPool(threadFactory);
     }
 
+    /**
+     * Stops sending, as the service's orderly stop (Startup) asks before the leases are given up: no new
+     * PUT starts, and the PUTs in flight get as long as a PUT can take to end. Returns the application
+     * services still being sent to, whose leases must be left to run out.
+     */
+    public Set<String> stop() {
+        stopping = true;
+        workers.shutdown();
+        if (working.isEmpty()) {
+            // Not a word to the HTTP client: one never used is made only when first called, and a runtime
+            // that is stopping may no longer have its classes (Payara Micro removes its runtime directory).
+            return Set.of();
+        }
+        Duration within = sender.longestPut();
+        try {
+            if (!workers.awaitTermination(within.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warning("Still sending to " + busy() + " " + within.toSeconds() + " s after the stop began");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return busy();
+    }
+
+    /** The last resort when the application goes without the orderly stop (it failed to start). */
     @PreDestroy
-    void stop() {
+    void shutdown() {
+        stopping = true;
         workers.shutdownNow();
     }
 
@@ -132,24 +163,39 @@ public class Dispatcher {
      */
     public void sweep() {
         for (AppService as : registrations.all()) {
-            String asId = as.id();
-            if (!as.pushes() || working.contains(asId) || !leases.owns(asId)) {
-                continue;
-            }
-            Optional<AppServiceState> state = transactions.state(asId);
-            if (state.isPresent() && state.get().isPaused()) {
-                continue;
-            }
-            if (state.isPresent() && state.get().isDown()) {
-                Optional<Long> due = recoverers.dueAt(asId);
-                Long retryAt = state.get().nextRetryAt();
-                // Without a recoverer, or with one due later than the state says (brought forward elsewhere).
-                if (due.isEmpty() || retryAt != null && retryAt < due.get() - 1000) {
-                    recoverers.schedule(asId, untilRetry(state.get()));
+            try {
+                sweep(as);
+            } catch (RuntimeException e) {
+                // One application service's failure (its row unreadable, say) must not keep the others from
+                // their turn: each is looked at in database transactions of its own.
+                long now = System.currentTimeMillis();
+                if (now >= sweepQuietUntil) {
+                    sweepQuietUntil = now + 60_000;
+                    LOG.log(Level.WARNING, "Sweep of AS " + as.id() + " failed (such failures are logged at most"
+                            + " once a minute): " + e, e);
                 }
-            } else if (transactions.hasEvents(asId)) {
-                kick(asId);
             }
+        }
+    }
+
+    private void sweep(AppService as) {
+        String asId = as.id();
+        if (!as.pushes() || working.contains(asId) || !leases.owns(asId)) {
+            return;
+        }
+        Optional<AppServiceState> state = transactions.state(asId);
+        if (state.isPresent() && state.get().isPaused()) {
+            return;
+        }
+        if (state.isPresent() && state.get().isDown()) {
+            Optional<Long> due = recoverers.dueAt(asId);
+            Long retryAt = state.get().nextRetryAt();
+            // Without a recoverer, or with one due later than the state says (brought forward elsewhere).
+            if (due.isEmpty() || retryAt != null && retryAt < due.get() - 1000) {
+                recoverers.schedule(asId, untilRetry(state.get()));
+            }
+        } else if (transactions.hasEvents(asId)) {
+            kick(asId);
         }
     }
 
@@ -162,7 +208,7 @@ public class Dispatcher {
     }
 
     private boolean start(String asId, boolean recovering) {
-        if (!working.add(asId)) {
+        if (stopping || !working.add(asId)) {
             return false;
         }
         try {
@@ -205,14 +251,21 @@ public class Dispatcher {
         if (recovering && transactions.state(asId).map(AppServiceState::isPaused).orElse(false)) {
             return; // an operator paused it: its items wait, its recoverer waits for the resume
         }
-        String instance = leases.instanceId();
-        // Empty as well when paused, or DOWN and this is no recoverer (its recoverer sends, on its own
-        // schedule), or when another instance sends for it now.
-        Optional<OutgoingTransaction> next = transactions.next(as, recovering, limitPerKind(asId), instance);
+        // Empty when paused, or DOWN and this is no recoverer (its recoverer sends, on its own schedule), or
+        // when another instance sends for it now.
+        Optional<Transactions.Turn> turn = transactions.next(as, recovering, batch(asId), leases.instanceId());
+        if (turn.isEmpty()) {
+            return;
+        }
+        Transactions.Fence fence = turn.get().fence();
+        Optional<OutgoingTransaction> next = turn.get().txn();
         boolean progressed = false;
         int sent = 0;
         while (next.isPresent()) {
             OutgoingTransaction txn = next.get();
+            if (stopping) {
+                return; // the service stops: the transaction goes out, as it is, after the restart or from another instance
+            }
             if (!leases.owns(asId)) {
                 // The lease may run out before this instance has renewed it (the database is unreachable),
                 // or is being handed back: its next owner sends this transaction, with this id and body.
@@ -223,16 +276,23 @@ public class Dispatcher {
             SendResult result = sender.send(as, txn);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             if (result.tooLarge()) {
-                refusedAsTooLarge(txn);
+                if (!refusedAsTooLarge(txn, fence)) {
+                    return;
+                }
                 kicked.remove(asId);
-                next = transactions.next(as, recovering, limitPerKind(asId), instance);
+                turn = transactions.next(as, recovering, batch(asId), leases.instanceId());
+                if (turn.isEmpty()) {
+                    return;
+                }
+                fence = turn.get().fence();
+                next = turn.get().txn();
                 continue;
             }
             if (!result.accepted()) {
                 metrics.failed(asId, took);
-                Optional<Duration> failed = transactions.failed(asId, result.failure(), progressed, backoffMax, instance);
+                Optional<Duration> failed = transactions.failed(asId, fence, result.failure(), progressed, backoffMax);
                 if (failed.isEmpty()) {
-                    return; // another instance sends for it now
+                    return; // its lease changed hands while the PUT was in flight: its holder decides
                 }
                 Duration wait = failed.get();
                 if (recovering) {
@@ -247,14 +307,19 @@ public class Dispatcher {
             }
             CrashPoints.reach("put-accepted-before-delete");
             kicked.remove(asId);
-            Transactions.Completed completed = transactions.complete(txn, as, recovering, limitPerKind(asId), instance);
+            Transactions.Completed completed = transactions.complete(txn, fence, as, recovering, batch(asId));
+            if (completed.fenced()) {
+                LOG.info("AS " + asId + ": its lease changed hands while txn " + txn.txnId() + " was in flight;"
+                        + " what to do next is the lease holder's");
+                return;
+            }
             metrics.sent(asId, completed.itemsByKind(), took);
             next = completed.next();
             progressed = true;
             sent++;
         }
         if (recovering) {
-            Optional<Duration> down = transactions.up(asId, instance);
+            Optional<Duration> down = transactions.up(asId, fence);
             if (down.isPresent()) {
                 LOG.info("AS " + asId + " UP after " + down.get().toSeconds() + " s, " + sent + " txns resent");
             }
@@ -263,25 +328,37 @@ public class Dispatcher {
 
     /**
      * HTTP 413 is no outage: the application service is UP, it only wants smaller transactions. The
-     * refused one is abandoned and its items go out again in transactions half the size, until one is
-     * accepted; an item refused alone becomes a dead letter.
+     * refused one is abandoned and its items go out again in smaller transactions (half the size, down to
+     * the oldest item alone), until one is accepted; an item refused alone becomes a dead letter. Every
+     * refusal makes the next transaction smaller or sets an item aside, so a refused transaction is never
+     * cut again the same way. False when the lease changed hands meanwhile (nothing was done).
      */
-    private void refusedAsTooLarge(OutgoingTransaction txn) {
+    private boolean refusedAsTooLarge(OutgoingTransaction txn, Transactions.Fence fence) {
         String asId = txn.asId();
-        Optional<DeadLetter> dead = transactions.abandonTooLarge(txn,
+        Transactions.Abandoned abandoned = transactions.abandonTooLarge(txn, fence,
                 "refused with HTTP 413 (too large) even alone, in txn " + txn.txnId());
+        if (abandoned.fenced()) {
+            return false;
+        }
+        Optional<DeadLetter> dead = abandoned.deadLetter();
+        Batch batch = batch(asId);
         if (dead.isPresent()) {
             LOG.warning("AS " + asId + " refused a " + dead.get().item().kind() + " alone as too large (txn "
                     + txn.txnId() + "): kept as dead letter " + dead.get().id());
+            if (batch.alone()) {
+                batches.put(asId, new Batch(1, false)); // found it: the others may go together again
+            }
         } else {
-            int smaller = Batch.halved(limitPerKind(asId), txn.itemCount());
-            sizeLimits.put(asId, smaller);
+            Batch smaller = batch.smallerAfter(txn.itemCount());
+            batches.put(asId, smaller);
             LOG.warning("AS " + asId + " refused txn " + txn.txnId() + " (" + txn.itemCount()
-                    + " items) as too large: abandoned, its items go again at most " + smaller + " per kind");
+                    + " items) as too large: abandoned, its items go again " + (smaller.alone()
+                    ? "one at a time, oldest first" : "at most " + smaller.perKind() + " per kind"));
         }
+        return true;
     }
 
-    private int limitPerKind(String asId) {
-        return sizeLimits.getOrDefault(asId, Batch.MAX_PER_KIND);
+    private Batch batch(String asId) {
+        return batches.getOrDefault(asId, Batch.FULL);
     }
 }

@@ -4,21 +4,27 @@ import appservice.delivery.recovery.Recoverers;
 import appservice.delivery.registrations.AppService;
 import appservice.delivery.registrations.Registrations;
 import appservice.delivery.transactions.Transactions;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -61,6 +67,12 @@ public class Leases {
 
     private String instanceId;
 
+    /** This process's own mark on its instance id's heartbeat row: two processes with one id tell each other apart. */
+    private final String incarnation = UUID.randomUUID().toString();
+
+    /** The first round has run: a heartbeat of another process under this id from then on is a twin's. */
+    private volatile boolean firstRoundDone;
+
     private final Set<String> owned = ConcurrentHashMap.newKeySet();
 
     /** Owned beyond this instance's share: nothing new is sent to them, and they go back once idle. */
@@ -69,24 +81,55 @@ public class Leases {
     /** Until when (System.nanoTime) the leases renewed last are surely still this instance's. */
     private volatile long validUntil = System.nanoTime();
 
+    /** Set once the instance stops: it takes no lease any more. */
+    private volatile boolean leaving;
+
     /** When the last round started (System.nanoTime); Startup runs the first. */
     private volatile long lastRound = System.nanoTime();
 
     /**
-     * The same after a restart (the host and the data directory), so that a restarted instance finds its
-     * leases its own at once instead of waiting for them to run out.
+     * Who this instance is: {@code delivery.instance.id}, or else the id kept in its data directory, the
+     * same after a restart so that a restarted instance finds its leases its own at once. Called first
+     * thing at startup.
      */
-    @PostConstruct
-    void identify() {
-        instanceId = configuredId.filter(id -> !id.isBlank()).orElseGet(() -> host() + ":"
-                + Path.of(dataDir).toAbsolutePath().normalize());
+    public void identify() {
+        Path dir = Path.of(dataDir).toAbsolutePath().normalize();
+        instanceId = configuredId.filter(id -> !id.isBlank()).orElseGet(() -> keptIn(dir));
+        LOG.info("Instance " + instanceId + " (data directory " + dir + ")");
+    }
+
+    /**
+     * The instance id kept in the data directory ({@code instance-id}), made there now if there is none:
+     * at random, so that it is unique however the hosts are named (the host name in front only helps people
+     * read the logs).
+     */
+    private static String keptIn(Path dir) {
+        Path file = dir.resolve("instance-id");
+        try {
+            if (Files.exists(file)) {
+                String id = Files.readString(file).strip();
+                if (!id.isEmpty()) {
+                    return id;
+                }
+            }
+            byte[] random = new byte[6];
+            new SecureRandom().nextBytes(random);
+            String id = host() + "-" + HexFormat.of().formatHex(random);
+            Files.createDirectories(dir);
+            Path partial = dir.resolve("instance-id.new");
+            Files.writeString(partial, id + "\n");
+            Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return id;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the instance id in " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private static String host() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
-            return "localhost";
+            return "instance";
         }
     }
 
@@ -101,7 +144,7 @@ public class Leases {
 
     /** Called every second: a round once a quarter of the lease's duration has passed since the last. */
     public void maintain(Set<String> busy) {
-        if (System.nanoTime() - lastRound >= duration.toNanos() / 4) {
+        if (!leaving && System.nanoTime() - lastRound >= duration.toNanos() / 4) {
             round(busy);
         }
     }
@@ -111,11 +154,17 @@ public class Leases {
      * that are not {@code busy} (being sent to).
      */
     public synchronized void round(Set<String> busy) {
+        if (leaving) {
+            return;
+        }
         long started = System.nanoTime();
         lastRound = started;
         long now = transactions.databaseMillis();
+        if (!alone(now)) {
+            return;
+        }
         long until = now + duration.toMillis();
-        int live = transactions.seen(instanceId, now, now - duration.toMillis());
+        int live = transactions.seen(instanceId, incarnation, now, now - duration.toMillis());
         Set<String> held = new HashSet<>(transactions.renewLeases(instanceId, until));
         validUntil = started + duration.toNanos() * 3 / 4;
 
@@ -131,6 +180,53 @@ public class Leases {
             }
         }
         update(held, plan.keepHandingBack());
+        firstRoundDone = true;
+    }
+
+    /**
+     * Whether this process is the only one with its instance id: another one would own the same leases,
+     * and both would send. The heartbeat row says which process wrote it last. At startup a row of another
+     * process is its predecessor's (killed without leaving) unless it is written again within a heartbeat:
+     * then this process refuses to start. Later, another process writing it is a twin that started
+     * meanwhile: this one stops sending and says so.
+     */
+    private boolean alone(long now) {
+        Optional<Transactions.Heartbeat> last = transactions.heartbeat(instanceId);
+        if (last.isEmpty() || incarnation.equals(last.get().incarnation())) {
+            return true;
+        }
+        if (firstRoundDone) {
+            leaving = true;
+            owned.clear();
+            LOG.severe("Another process runs as instance " + instanceId + " (its heartbeat at "
+                    + Instant.ofEpochMilli(last.get().seenAt()) + "): this one stops sending. Give each instance its"
+                    + " own delivery.data.dir (or delivery.instance.id), then restart this one.");
+            return false;
+        }
+        long heartbeat = duration.toMillis() / 4 + 2000;
+        long wait = last.get().seenAt() + heartbeat - now;
+        if (wait > 0) {
+            LOG.info("Instance " + instanceId + " was seen " + (now - last.get().seenAt()) + " ms ago: waiting "
+                    + wait + " ms to tell a stopped predecessor from another process with the same id");
+            sleep(wait);
+            Optional<Transactions.Heartbeat> again = transactions.heartbeat(instanceId);
+            if (again.isPresent() && !incarnation.equals(again.get().incarnation())
+                    && again.get().seenAt() > last.get().seenAt()) {
+                throw new IllegalStateException("another process runs as instance " + instanceId + " (its heartbeat at "
+                        + Instant.ofEpochMilli(again.get().seenAt()) + "): give each instance its own delivery.data.dir"
+                        + " (or delivery.instance.id)");
+            }
+        }
+        return true;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     private void update(Set<String> held, Set<String> keepHandingBack) {
@@ -178,11 +274,21 @@ public class Leases {
                 keepHandingBack);
     }
 
-    /** The instance stops: its leases are free for the others at once. */
-    @PreDestroy
-    void leave() {
+    /**
+     * The instance stops (Startup's orderly stop, once nothing more is sent): no more rounds, and its
+     * leases are free for the others at once, but for those of {@code stillSending}, where a PUT may still
+     * be in flight: those run out by themselves, so that no other instance sends while it is.
+     */
+    public void leave(Set<String> stillSending) {
+        if (leaving) {
+            return;
+        }
+        leaving = true;
+        owned.clear();
         try {
-            transactions.leave(instanceId);
+            transactions.leave(instanceId, stillSending);
+            LOG.info("Instance " + instanceId + " left its leases" + (stillSending.isEmpty() ? ""
+                    : " but those of " + new TreeSet<>(stillSending) + " (a PUT in flight): they run out by themselves"));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Could not give up the leases of instance " + instanceId
                     + " (they run out by themselves): " + e, e);

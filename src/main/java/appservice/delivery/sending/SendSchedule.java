@@ -1,15 +1,23 @@
 package appservice.delivery.sending;
 
-import appservice.delivery.transactions.Transactions;
-import jakarta.ejb.Schedule;
-import jakarta.ejb.Singleton;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** The clock of delivery: the once-a-second safety net (with the leases' renewal), and the minutely clean-up. */
-@Singleton
+/**
+ * The clock of delivery: the once-a-second safety net, with the leases' renewal. A task of the server's
+ * managed scheduled executor rather than an EJB timer, and outside any container transaction: each step is
+ * a database transaction of its own, so that a failure late in the sweep never undoes a lease renewal the
+ * instance goes on believing in. An EJB timer whose delivery saw a failure (even one caught, in a
+ * transaction of its own, as happened with one application service's unreadable row) is delivered once
+ * more and then expunged by Payara: the sweep, and with it the renewal of every lease, stopped for good.
+ */
+@ApplicationScoped
 public class SendSchedule {
 
     private static final Logger LOG = Logger.getLogger(SendSchedule.class.getName());
@@ -20,32 +28,40 @@ public class SendSchedule {
     @Inject
     Leases leases;
 
-    @Inject
-    Transactions transactions;
+    @Resource
+    ManagedScheduledExecutorService scheduler;
 
-    @Inject
-    @ConfigProperty(name = "delivery.dedupe.retention", defaultValue = "P7D")
-    Duration dedupeRetention;
+    private ScheduledFuture<?> sweeping;
 
-    private long quietUntil;
+    private volatile long quietUntil;
 
-    @Schedule(second = "*", minute = "*", hour = "*", persistent = false)
+    /** Starts the sweep, once a second from now on (Startup, once the service is up). */
+    public synchronized void start() {
+        if (sweeping == null) {
+            sweeping = scheduler.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Stops the sweep: the first step of the orderly stop, so that it takes no lease and starts no worker. */
+    @PreDestroy
+    public synchronized void stop() {
+        if (sweeping != null) {
+            sweeping.cancel(false);
+        }
+    }
+
     void sweep() {
         try {
             leases.maintain(dispatcher.busy());
             dispatcher.sweep();
         } catch (RuntimeException e) {
-            // Typically the database is unreachable; nothing is lost, the next second tries again.
+            // Typically the database is unreachable; nothing is lost, the next second tries again. (An
+            // exception let out of the task would end its repetitions.)
             long now = System.currentTimeMillis();
             if (now >= quietUntil) {
                 LOG.warning("Delivery sweep failed (repeated at most once a minute): " + e);
                 quietUntil = now + 60_000;
             }
         }
-    }
-
-    @Schedule(minute = "*", hour = "*", persistent = false)
-    void forgetOldMessageIds() {
-        transactions.forgetMessagesBefore(dedupeRetention);
     }
 }

@@ -58,6 +58,11 @@ public class TransactionSender {
         client.close();
     }
 
+    /** The longest a PUT can take, connecting included. */
+    public Duration longestPut() {
+        return connectTimeout.plus(readTimeout);
+    }
+
     /** PUT {url}/_matrix/app/v1/transactions/{txnId}; any 2xx means delivered. Never throws. */
     public SendResult send(AppService as, OutgoingTransaction txn) {
         byte[] body = txn.body().getBytes(StandardCharsets.UTF_8);

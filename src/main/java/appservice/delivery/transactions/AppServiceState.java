@@ -65,6 +65,10 @@ public class AppServiceState {
     @Column(name = "lease_owner", insertable = false, updatable = false)
     private String leaseOwner;
 
+    /** Grows each time the lease is taken (see Transactions.Fence). */
+    @Column(name = "lease_generation", insertable = false, updatable = false)
+    private long leaseGeneration;
+
     protected AppServiceState() {
     }
 
@@ -156,7 +160,8 @@ public class AppServiceState {
         return sentItems;
     }
 
-    public boolean isOwnedBy(String instanceId) {
-        return instanceId.equals(leaseOwner);
+    /** Whether the lease is still the one a transaction was sent under. */
+    boolean holds(Transactions.Fence fence) {
+        return fence.instanceId().equals(leaseOwner) && fence.generation() == leaseGeneration;
     }
 }

@@ -67,10 +67,10 @@ public final class TransactionBody {
 
         StringBuilder body = new StringBuilder("{");
         appendArray(body, EVENTS, events);
-        String ephemeralKey = service.receiveEphemeral() ? EPHEMERAL
-                : service.pushEphemeralUnstable() ? EPHEMERAL_UNSTABLE
-                : null;
-        if (ephemeralKey != null && !ephemeral.isEmpty()) {
+        // Ephemeral items of a registration that no longer asks for them (stored before it changed) go out
+        // all the same, under the stable key: they are deleted as sent once the transaction is accepted.
+        String ephemeralKey = !service.receiveEphemeral() && service.pushEphemeralUnstable() ? EPHEMERAL_UNSTABLE : EPHEMERAL;
+        if (!ephemeral.isEmpty()) {
             appendArray(body, ephemeralKey, ephemeral);
         }
         if (!toDevice.isEmpty()) {

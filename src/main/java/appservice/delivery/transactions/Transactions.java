@@ -64,15 +64,15 @@ public class Transactions {
                         + " ON CONFLICT (message_id) DO NOTHING", "nextval('pending_event_seq')",
                         Optional.of("SET LOCAL plan_cache_mode = force_custom_plan"), true,
                         Optional.of("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"),
-                        "INSERT INTO delivery_instance (id, seen_at) VALUES (?, ?)"
-                                + " ON CONFLICT (id) DO UPDATE SET seen_at = EXCLUDED.seen_at");
+                        "INSERT INTO delivery_instance (id, seen_at, incarnation) VALUES (?, ?, ?) ON CONFLICT (id)"
+                                + " DO UPDATE SET seen_at = EXCLUDED.seen_at, incarnation = EXCLUDED.incarnation");
             }
             // H2 is embedded: one instance's own database, so its clock is the instance's.
             return new Dialect("MERGE INTO received_message r USING (SELECT CAST(? AS VARCHAR(255)) message_id,"
                     + " CAST(? AS BIGINT) received_at) m ON r.message_id = m.message_id"
                     + " WHEN NOT MATCHED THEN INSERT (message_id, received_at) VALUES (m.message_id, m.received_at)",
                     "NEXT VALUE FOR pending_event_seq", Optional.empty(), false, Optional.empty(),
-                    "MERGE INTO delivery_instance (id, seen_at) KEY (id) VALUES (?, ?)");
+                    "MERGE INTO delivery_instance (id, seen_at, incarnation) KEY (id) VALUES (?, ?, ?)");
         }
     }
 
@@ -175,10 +175,24 @@ public class Transactions {
     }
 
     /**
+     * Who sends, and under which lease: the owner and the lease's generation, which grows each time the
+     * lease is taken. What comes of a PUT (delivered, failed, refused) is recorded only while the lease is
+     * still the one the transaction was sent under: an instance whose lease went to another one and came
+     * back while its PUT was in flight must not act on it, for the other one may have delivered that
+     * transaction and cut the next from the same items meanwhile.
+     */
+    public record Fence(String instanceId, long generation) {
+    }
+
+    /** This instance sends for the application service now, under this lease: the transaction to send, if any. */
+    public record Turn(Fence fence, Optional<OutgoingTransaction> txn) {
+    }
+
+    /**
      * The transaction to send next to this application service: the unfinished one if there is one
-     * (same id, same body), otherwise a new one of up to {@code limitPerKind} waiting items of each kind.
-     * Empty when nothing waits, when the application service is paused, or when it is DOWN and this is
-     * not its recoverer.
+     * (same id, same body), otherwise a new one of the oldest waiting items, as many as {@code batch} says,
+     * or none when nothing waits. Empty when this instance does not send for it now: another instance holds
+     * its lease, it is paused, or it is DOWN and this is not its recoverer.
      *
      * <p>The sending runs once per transaction, so it is plain JDBC on the persistence unit's connection
      * (through EclipseLink, finding and locking the state and the transaction took a quarter of the
@@ -186,7 +200,7 @@ public class Transactions {
      * locked and read, the unfinished transaction and the waiting items in one round trip, then the new
      * transaction stored in another.
      */
-    public Optional<OutgoingTransaction> next(AppService as, boolean recovering, int limitPerKind, String instanceId) {
+    public Optional<Turn> next(AppService as, boolean recovering, Batch batch, String instanceId) {
         try (TxConnection tx = connection()) {
             Connection connection = tx.jdbc();
             List<SendingState> state = new ArrayList<>(1);
@@ -198,37 +212,45 @@ public class Transactions {
                     + " ORDER BY txn_id FETCH FIRST 1 ROWS ONLY",
                     row -> unfinished.add(new OutgoingTransaction(as.id(), row.getLong(1), row.getString(2),
                             ids(row.getArray(3)))), as.id()));
-            steps.addAll(waiting(connection, as, limitPerKind, items));
+            steps.addAll(waiting(connection, as, batch, items));
             together(connection, steps);
             if (state.isEmpty()) {
                 createState(as.id());
-                return next(as, recovering, limitPerKind, instanceId);
+                return next(as, recovering, batch, instanceId);
             }
-            if (!state.get(0).sends(recovering, instanceId)) {
+            SendingState current = state.get(0);
+            if (!current.sends(recovering, instanceId)) {
                 return Optional.empty();
             }
+            Fence fence = new Fence(instanceId, current.leaseGeneration());
             if (!unfinished.isEmpty()) {
-                return Optional.of(unfinished.get(0));
+                return Optional.of(new Turn(fence, Optional.of(unfinished.get(0))));
             }
-            return cut(connection, as, state.get(0).lastTxnId(), items);
+            return Optional.of(new Turn(fence, cut(connection, as, current.lastTxnId(), batch, items)));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot find the next txn of AS " + as.id() + ": " + e.getMessage(), e);
         }
     }
 
-    /** A delivered transaction's items by kind, and the transaction to send after it, if any. */
-    public record Completed(Map<String, Long> itemsByKind, Optional<OutgoingTransaction> next) {
+    /**
+     * A delivered transaction's items by kind, and the transaction to send after it, if any; {@code fenced}
+     * when nothing was recorded because the lease is no longer the one it was sent under.
+     */
+    public record Completed(Map<String, Long> itemsByKind, Optional<OutgoingTransaction> next, boolean fenced) {
     }
 
     /**
      * The application service accepted the transaction: its items are done, and the next transaction is
      * cut in the same database transaction. An application service has at most one unfinished
-     * transaction (one is cut only when none is left), so with this one gone there is none to look for.
-     * The counts, the lock, the deletes and the next items go {@link #together}, after the deletes.
+     * transaction (one is cut only when none is left, and only under the lease it is completed under), so
+     * with this one gone there is none to look for. The counts, the lock, the deletes and the next items
+     * go {@link #together}, after the deletes; each change holds only under the transaction's
+     * {@link Fence}, and nothing is changed when it does not.
      */
-    public Completed complete(OutgoingTransaction txn, AppService as, boolean recovering, int limitPerKind,
-            String instanceId) {
+    public Completed complete(OutgoingTransaction txn, Fence fence, AppService as, boolean recovering, Batch batch) {
         String asId = txn.asId();
+        String fenced = " AND EXISTS (SELECT 1 FROM appservice_state f WHERE f.as_id = ? AND f.lease_owner = ?"
+                + " AND f.lease_generation = ?)";
         try (TxConnection tx = connection()) {
             Connection connection = tx.jdbc();
             Map<String, Long> byKind = txn.itemsByKind().isEmpty() ? kindsIn(connection, txn) : txn.itemsByKind();
@@ -236,17 +258,25 @@ public class Transactions {
             List<Waiting> items = new ArrayList<>();
             List<Step> steps = new ArrayList<>();
             steps.add(Step.update("UPDATE appservice_state SET sent_txns = sent_txns + 1, sent_items = sent_items + ?"
-                    + " WHERE as_id = ?", (long) txn.itemCount(), asId));
+                    + " WHERE as_id = ? AND lease_owner = ? AND lease_generation = ?", (long) txn.itemCount(), asId,
+                    fence.instanceId(), fence.generation()));
             steps.add(lockState(asId, state));
-            steps.add(Step.update("DELETE FROM pending_event WHERE id = ANY(?)", txn.itemIds()));
-            steps.add(Step.update("DELETE FROM appservice_txn WHERE as_id = ? AND txn_id = ?", asId, txn.txnId()));
-            steps.addAll(waiting(connection, as, limitPerKind, items));
+            steps.add(Step.update("DELETE FROM pending_event WHERE id = ANY(?)" + fenced, txn.itemIds(), asId,
+                    fence.instanceId(), fence.generation()));
+            steps.add(Step.update("DELETE FROM appservice_txn WHERE as_id = ? AND txn_id = ?" + fenced, asId,
+                    txn.txnId(), asId, fence.instanceId(), fence.generation()));
+            steps.addAll(waiting(connection, as, batch, items));
             together(connection, steps);
             if (state.isEmpty()) {
                 throw new IllegalStateException("AS " + asId + " has no state row"); // made by next(), never deleted
             }
-            return new Completed(byKind, state.get(0).sends(recovering, instanceId)
-                    ? cut(connection, as, state.get(0).lastTxnId(), items) : Optional.empty());
+            SendingState current = state.get(0);
+            if (!current.holds(fence)) {
+                return new Completed(Map.of(), Optional.empty(), true);
+            }
+            Optional<OutgoingTransaction> next = current.sends(recovering, fence.instanceId())
+                    ? cut(connection, as, current.lastTxnId(), batch, items) : Optional.empty();
+            return new Completed(byKind, next, false);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot complete txn " + txn.txnId() + " of AS " + asId + ": "
                     + e.getMessage(), e);
@@ -254,7 +284,7 @@ public class Transactions {
     }
 
     /** What the sending needs of an application service's state, read with its row locked. */
-    private record SendingState(boolean down, boolean paused, long lastTxnId, String leaseOwner) {
+    private record SendingState(boolean down, boolean paused, long lastTxnId, String leaseOwner, long leaseGeneration) {
 
         /**
          * Whether this instance sends now. Only the lease's owner does: another instance takes the lease
@@ -263,13 +293,19 @@ public class Transactions {
         boolean sends(boolean recovering, String instanceId) {
             return instanceId.equals(leaseOwner) && !paused && (!down || recovering);
         }
+
+        /** Whether the lease is still the one a transaction was sent under. */
+        boolean holds(Fence fence) {
+            return fence.instanceId().equals(leaseOwner) && fence.generation() == leaseGeneration;
+        }
     }
 
     /** Locks the application service's state row and reads it into {@code state} (nothing if there is none). */
     private static Step lockState(String asId, List<SendingState> state) {
-        return Step.query("SELECT state, paused, last_txn_id, lease_owner FROM appservice_state WHERE as_id = ?"
-                + " FOR UPDATE", row -> state.add(new SendingState(AppServiceState.State.DOWN.name().equals(
-                        row.getString(1)), row.getBoolean(2), row.getLong(3), row.getString(4))), asId);
+        return Step.query("SELECT state, paused, last_txn_id, lease_owner, lease_generation FROM appservice_state"
+                + " WHERE as_id = ? FOR UPDATE", row -> state.add(new SendingState(AppServiceState.State.DOWN.name()
+                        .equals(row.getString(1)), row.getBoolean(2), row.getLong(3), row.getString(4), row.getLong(5))),
+                asId);
     }
 
     private void createState(String asId) {
@@ -286,12 +322,13 @@ public class Transactions {
      * waiting. The items are not marked: the transaction's row lists them. Marking each one was an UPDATE
      * of every item, with its index entries, for each transaction (over a quarter of the sending's time).
      */
-    private Optional<OutgoingTransaction> cut(Connection connection, AppService as, long lastTxnId, List<Waiting> items)
-            throws SQLException {
-        if (items.isEmpty()) {
+    private Optional<OutgoingTransaction> cut(Connection connection, AppService as, long lastTxnId, Batch batch,
+            List<Waiting> waiting) throws SQLException {
+        if (waiting.isEmpty()) {
             return Optional.empty();
         }
-        items.sort(Comparator.comparingLong(Waiting::id));
+        waiting.sort(Comparator.comparingLong(Waiting::id));
+        List<Waiting> items = batch.alone() ? waiting.subList(0, 1) : waiting;
         long now = clock.millis();
         long txnId = Math.max(lastTxnId + 1, now);
         String body = TransactionBody.build(items.stream().map(Waiting::item).toList(), as);
@@ -301,7 +338,7 @@ public class Transactions {
                 Step.update("INSERT INTO appservice_txn (as_id, txn_id, body, item_count, item_ids, created_at)"
                         + " VALUES (?, ?, ?, ?, ?, ?)", as.id(), txnId, body, items.size(), ids, now)));
         Map<String, Long> byKind = new TreeMap<>();
-        items.forEach(waiting -> byKind.merge(waiting.item().kind(), 1L, Long::sum));
+        items.forEach(item -> byKind.merge(item.item().kind(), 1L, Long::sum));
         return Optional.of(new OutgoingTransaction(as.id(), txnId, body, ids, byKind));
     }
 
@@ -309,7 +346,7 @@ public class Transactions {
     }
 
     /**
-     * The first {@code limitPerKind} items of each kind the application service has, in arrival order, in
+     * The first {@code batch.perKind()} items of each kind the application service has, in arrival order, in
      * one query: each kind's part reads its first items from the index (as_id, kind, id) and stops. Only
      * the kinds it can have are read (for most, events alone): PostgreSQL plans the query for each
      * transaction, and planning the five kinds took longer than running the query.
@@ -324,11 +361,11 @@ public class Transactions {
      * walked the primary key in id order, which for a kind with nothing waiting read the whole table
      * (220 ms a kind with 1,000,000 waiting, so a backlog drained at about 100 events/s).
      */
-    private List<Step> waiting(Connection connection, AppService as, int limitPerKind, List<Waiting> items)
+    private List<Step> waiting(Connection connection, AppService as, Batch batch, List<Waiting> items)
             throws SQLException {
         List<String> kinds = kindsOf(connection, as);
         String perKind = "(SELECT id, kind, event_json FROM pending_event WHERE as_id = ? AND kind = ?"
-                + " ORDER BY as_id, kind, id FETCH FIRST " + limitPerKind + " ROWS ONLY)";
+                + " ORDER BY as_id, kind, id FETCH FIRST " + batch.perKind() + " ROWS ONLY)";
         List<Object> params = new ArrayList<>();
         for (String kind : kinds) {
             params.add(as.id());
@@ -490,9 +527,14 @@ public class Transactions {
     /**
      * The application service refused the transaction as too large: its id is never used again. Its
      * items wait again (with the transaction gone, nothing holds them), to go out in smaller transactions;
-     * a single item refused alone becomes a dead letter instead. Returns the dead letter, if it came to that.
+     * a single item refused alone becomes a dead letter instead. Returns the dead letter, if it came to that;
+     * empty as well when the lease is no longer the one the transaction was sent under ({@code fenced}: nothing
+     * changed).
      */
-    public Optional<DeadLetter> abandonTooLarge(OutgoingTransaction txn, String reason) {
+    public Abandoned abandonTooLarge(OutgoingTransaction txn, Fence fence, String reason) {
+        if (!lockedState(txn.asId()).holds(fence)) {
+            return new Abandoned(Optional.empty(), true);
+        }
         Optional<DeadLetter> dead = Optional.empty();
         if (txn.itemCount() == 1) {
             PendingEvent item = em.find(PendingEvent.class, txn.itemIds()[0]);
@@ -503,7 +545,11 @@ public class Transactions {
         }
         em.createNamedQuery("AppServiceTxn.delete")
                 .setParameter("as", txn.asId()).setParameter("txn", txn.txnId()).executeUpdate();
-        return dead;
+        return new Abandoned(dead, false);
+    }
+
+    /** What became of a transaction refused as too large. */
+    public record Abandoned(Optional<DeadLetter> deadLetter, boolean fenced) {
     }
 
     public long deadLetterCount() {
@@ -561,11 +607,11 @@ public class Transactions {
      * Records a failed send: the application service is DOWN (if it was not already) and its recoverer
      * retries after the returned wait, which is stored with the state.
      */
-    public Optional<Duration> failed(String asId, String error, boolean progressedSinceLastFailure,
-            Duration backoffMax, String instanceId) {
+    public Optional<Duration> failed(String asId, Fence fence, String error, boolean progressedSinceLastFailure,
+            Duration backoffMax) {
         AppServiceState state = lockedState(asId);
-        if (!state.isOwnedBy(instanceId)) {
-            return Optional.empty(); // its new owner sends now, and decides
+        if (!state.holds(fence)) {
+            return Optional.empty(); // its lease changed hands meanwhile: its holder sends now, and decides
         }
         return Optional.of(state.failed(error, clock.millis(), progressedSinceLastFailure, backoffMax));
     }
@@ -583,10 +629,10 @@ public class Transactions {
         return true;
     }
 
-    /** The application service is UP again; returns how long it was DOWN (empty: another instance sends now). */
-    public Optional<Duration> up(String asId, String instanceId) {
+    /** The application service is UP again; returns how long it was DOWN (empty: its lease changed hands). */
+    public Optional<Duration> up(String asId, Fence fence) {
         AppServiceState state = lockedState(asId);
-        if (!state.isOwnedBy(instanceId)) {
+        if (!state.holds(fence)) {
             return Optional.empty();
         }
         Long since = state.downSince();
@@ -614,12 +660,28 @@ public class Transactions {
         }
     }
 
-    /** This instance is alive at {@code now}; returns how many instances were seen since {@code since}. */
-    public int seen(String instanceId, long now, long since) {
+    /** Which process wrote an instance id's heartbeat last ({@code incarnation}, null before there was one), and when. */
+    public record Heartbeat(String incarnation, long seenAt) {
+    }
+
+    /** The heartbeat of this instance id; empty if it has none (never seen, or it left). */
+    public Optional<Heartbeat> heartbeat(String instanceId) {
+        List<?> rows = em.createNativeQuery("SELECT incarnation, seen_at FROM delivery_instance WHERE id = ?")
+                .setParameter(1, instanceId).getResultList();
+        return rows.stream().map(row -> (Object[]) row)
+                .map(row -> new Heartbeat((String) row[0], ((Number) row[1]).longValue())).findFirst();
+    }
+
+    /**
+     * This instance (this process of it, {@code incarnation}) is alive at {@code now}; returns how many
+     * instances were seen since {@code since}.
+     */
+    public int seen(String instanceId, String incarnation, long now, long since) {
         try (TxConnection tx = connection()) {
             try (PreparedStatement statement = tx.jdbc().prepareStatement(dialect(tx.jdbc()).seen())) {
                 statement.setString(1, instanceId);
                 statement.setLong(2, now);
+                statement.setString(3, incarnation);
                 statement.executeUpdate();
             }
         } catch (SQLException e) {
@@ -646,7 +708,9 @@ public class Transactions {
 
     /** Takes the lease if it is still free at {@code now}; the row lock makes it one instance's only. */
     public boolean takeLease(String asId, String instanceId, long now, long until) {
-        return em.createNativeQuery("UPDATE appservice_state SET lease_owner = ?, lease_until = ? WHERE as_id = ?"
+        // A new generation: what was sent under the previous one is no longer to be acted on (see Fence).
+        return em.createNativeQuery("UPDATE appservice_state SET lease_owner = ?, lease_until = ?,"
+                + " lease_generation = lease_generation + 1 WHERE as_id = ?"
                 + " AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)")
                 .setParameter(1, instanceId).setParameter(2, until).setParameter(3, asId)
                 .setParameter(4, instanceId).setParameter(5, now).executeUpdate() == 1;
@@ -659,10 +723,17 @@ public class Transactions {
                 .executeUpdate();
     }
 
-    /** This instance stops: its leases are free at once, and it no longer counts as alive. */
-    public void leave(String instanceId) {
-        em.createNativeQuery("UPDATE appservice_state SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?")
-                .setParameter(1, instanceId).executeUpdate();
+    /**
+     * This instance stops: its leases are free at once, but for those of {@code keep} (they run out by
+     * themselves), and it no longer counts as alive.
+     */
+    public void leave(String instanceId, Set<String> keep) {
+        for (String asId : strings(em.createNativeQuery("SELECT as_id FROM appservice_state WHERE lease_owner = ?")
+                .setParameter(1, instanceId).getResultList())) {
+            if (!keep.contains(asId)) {
+                releaseLease(asId, instanceId);
+            }
+        }
         em.createNativeQuery("DELETE FROM delivery_instance WHERE id = ?").setParameter(1, instanceId).executeUpdate();
     }
 
@@ -677,6 +748,12 @@ public class Transactions {
                 em.persist(new AppServiceState(asId));
             }
         }
+    }
+
+    /** Removes every item stored for this application service, and its unfinished transaction; returns how many items. */
+    public int forgetItemsOf(String asId) {
+        em.createNativeQuery("DELETE FROM appservice_txn WHERE as_id = ?").setParameter(1, asId).executeUpdate();
+        return em.createNativeQuery("DELETE FROM pending_event WHERE as_id = ?").setParameter(1, asId).executeUpdate();
     }
 
     public boolean hasEvents(String asId) {
@@ -701,10 +778,18 @@ public class Transactions {
         return counts;
     }
 
-    /** Forgets message ids older than the retention; their redelivery can no longer happen. */
-    public int forgetMessagesBefore(Duration retention) {
-        return em.createNamedQuery("ReceivedMessage.deleteOlderThan")
-                .setParameter("before", clock.millis() - retention.toMillis()).executeUpdate();
+    /**
+     * Forgets these message ids: the broker has taken their acknowledgement (a consumer's commit succeeded),
+     * so it can no longer redeliver them. Returns how many were there.
+     */
+    public int forgetMessages(List<String> messageIds) {
+        try (TxConnection tx = connection();
+             PreparedStatement delete = tx.jdbc().prepareStatement("DELETE FROM received_message WHERE message_id = ANY(?)")) {
+            delete.setArray(1, tx.jdbc().createArrayOf("varchar", messageIds.toArray()));
+            return delete.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot forget " + messageIds.size() + " message ids: " + e.getMessage(), e);
+        }
     }
 
     private AppServiceState lockedState(String asId) {

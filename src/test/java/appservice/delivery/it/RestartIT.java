@@ -33,9 +33,11 @@ class RestartIT {
                     () -> "not DOWN: " + Health.check(service.baseUrl(), "appservices"));
             service.stop();
             int attemptsBeforeRestart = down.received().size();
+            String instance = instanceId(service.log());
 
             down.answer(200);
             service.start();
+            assertEquals(instance, instanceId(service.log()), "an instance keeps its id across a restart");
             down.awaitDelivered(1, TIMEOUT);
             RecordingAppService.await(() -> Health.state(service.baseUrl(), "down").equals("UP"), TIMEOUT,
                     () -> "not UP after recovery: " + Health.check(service.baseUrl(), "appservices"));
@@ -50,6 +52,50 @@ class RestartIT {
             assertEquals(0, Health.pendingEvents(service.baseUrl(), "down"));
             service.stop();
         }
+    }
+
+    @Test
+    void nothingIsKeptForAnApplicationServiceThatIsNotPushedTo() throws Exception {
+        try (RecordingAppService later = new RecordingAppService("later")) {
+            Path dir = ServiceProcess.prepare("restart-nourl", later);
+            Path registration = dir.resolve("registrations").resolve("later.yaml");
+            try (ServiceProcess service = new ServiceProcess(dir, Map.of())) {
+                later.answer(503);
+                service.start();
+                try (Publisher publisher = service.publisher()) {
+                    for (String id : List.of("$1", "$2", "$3")) {
+                        publisher.publish(Publisher.event(id, "!r:localhost", "@later_x:localhost"), "!r:localhost");
+                    }
+                }
+                RecordingAppService.await(() -> Health.pendingEvents(service.baseUrl(), "later") == 3, TIMEOUT,
+                        () -> "not stored: " + Health.check(service.baseUrl(), "appservices"));
+                service.stop();
+
+                // The operator takes its URL away: what it had can never be sent, and nothing new is kept for it.
+                Files.writeString(registration, DeliveryFixture.registration("later", later.url(), "url: null"));
+                service.start();
+                assertTrue(service.log().contains("AS later is not pushed to (url: null): its 3 stored items were removed"),
+                        "the removal must be logged with its count:\n" + service.log());
+                try (Publisher publisher = service.publisher()) {
+                    publisher.publish(Publisher.event("$4", "!r:localhost", "@later_x:localhost"), "!r:localhost");
+                    publisher.publish(Publisher.event("$5", "!r:localhost", "@later_x:localhost"), "!r:localhost");
+                    publisher.publish(Publisher.event("$seen", "!r:localhost", "@nobody:localhost"), "!r:localhost");
+                }
+                // The last message is nobody's: once it has been taken, so have the two before it.
+                RecordingAppService.await(() -> Health.check(service.baseUrl(), "delivery")
+                        .getJsonNumber("unwanted_events").longValue() == 3, TIMEOUT,
+                        () -> "not taken: " + Health.check(service.baseUrl(), "delivery"));
+                assertEquals(0, Health.pendingEvents(service.baseUrl(), "later"), "nothing is kept for it");
+                service.stop();
+            }
+        }
+    }
+
+    /** The id an instance gives itself at startup ("Instance <id> (data directory ...)"). */
+    private static String instanceId(String log) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("Instance (\\S+) \\(data directory").matcher(log);
+        assertTrue(matcher.find(), "no instance id in the log:\n" + log);
+        return matcher.group(1);
     }
 
     @Test
@@ -68,8 +114,11 @@ class RestartIT {
                     publisher.publish("{\"kind\":\"to_device\",\"message\":{\"type\":\"m.room_key_request\","
                             + "\"sender\":\"@alice:localhost\",\"to_user_id\":\"@bridge_bob:localhost\","
                             + "\"to_device_id\":\"DEV\",\"content\":{\"action\":\"request\"}}}", "td");
+                    publisher.publish("{\"kind\":\"ephemeral\",\"event\":{\"type\":\"m.typing\",\"room_id\":\"!r:localhost\","
+                            + "\"content\":{\"user_ids\":[\"@bridge_x:localhost\"]}},\"room_members\":[\"@bridge_x:localhost\"]}",
+                            "!r:localhost");
                 }
-                RecordingAppService.await(() -> Health.pendingEvents(service.baseUrl(), "bridge") == 2, TIMEOUT,
+                RecordingAppService.await(() -> Health.pendingEvents(service.baseUrl(), "bridge") == 3, TIMEOUT,
                         () -> "not stored: " + Health.check(service.baseUrl(), "appservices"));
                 service.stop();
 
@@ -80,6 +129,10 @@ class RestartIT {
                 RecordingAppService.await(() -> bridge.accepted().stream()
                                 .anyMatch(txn -> txn.body().contains("de.sorunome.msc2409.to_device")), TIMEOUT,
                         () -> "the to-device message never went out: " + bridge.accepted());
+                // The typing event too, under the stable key, not dropped as if sent.
+                assertTrue(bridge.accepted().stream().anyMatch(txn -> txn.json().containsKey("ephemeral")
+                                && txn.body().contains("m.typing")),
+                        "the ephemeral event stored before the change never went out: " + bridge.accepted());
                 assertEquals(List.of("$first"), bridge.deliveredEventIds());
                 RecordingAppService.await(() -> Health.pendingEvents(service.baseUrl(), "bridge") == 0, TIMEOUT,
                         () -> "still pending: " + Health.check(service.baseUrl(), "appservices"));

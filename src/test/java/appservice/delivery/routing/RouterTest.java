@@ -110,7 +110,8 @@ class RouterTest {
         AppService noUrl = new AppService("nourl", null, "as-nourl", "hs-nourl", "nourl_bot",
                 users("@a_"), List.of(), List.of(), true, List.of(), false, false, false, "nourl.yaml");
 
-        assertEquals(List.of(all, a, noUrl), Router.interested(message("@a_1:hs"), List.of(all, none, a, noUrl), HS));
+        assertEquals(List.of(all, a), Router.interested(message("@a_1:hs"), List.of(all, none, a, noUrl), HS),
+                "one without a URL is never pushed to, so it gets nothing");
     }
 
     @Test
@@ -257,12 +258,17 @@ class RouterTest {
     }
 
     @Test
-    void servicesWithoutAUrlAreStillRouted() {
+    void servicesWithoutAUrlGetNothingEvenWhenAddressed() {
         AppService noUrl = new AppService("nourl", null, "as-nourl", "hs-nourl", "nourl_bot",
                 users("@a_"), List.of(), List.of(), true, List.of(), true, false, true, "nourl.yaml");
 
-        assertEquals(List.of(noUrl), Router.interested(presence("@a_1:hs"), List.of(noUrl), HS));
-        assertEquals(List.of(noUrl), Router.interested(deviceKeys("@a_1:hs"), List.of(noUrl), HS));
+        // Nothing sends to it: what it was given would only pile up.
+        assertEquals(List.of(), Router.interested(message("@a_1:hs"), List.of(noUrl), HS));
+        assertEquals(List.of(), Router.interested(presence("@a_1:hs"), List.of(noUrl), HS));
+        assertEquals(List.of(), Router.interested(deviceKeys("@a_1:hs"), List.of(noUrl), HS));
+        Envelope addressed = new Envelope.Event("{}", "$e:hs", "!r:hs", "@alice:hs", "m.room.message", null,
+                "nourl", List.of(), List.of());
+        assertEquals(List.of(), Router.route(addressed, List.of(noUrl), HS), "addressed to it: unwanted, not poison");
     }
 
     @Test
