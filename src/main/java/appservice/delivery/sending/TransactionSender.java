@@ -27,7 +27,9 @@ import java.io.InputStream;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
@@ -40,7 +42,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Talks to application services over HTTP, as the application service API defines: transactions and pings.
  * Each request has a deadline for the whole of it, and no more than {@link Answer#MAX_BODY} of an answer is
- * read.
+ * read; a PUT in flight is given up on when this instance can no longer be sure of its lease ({@link Leases}).
  */
 @ApplicationScoped
 public class TransactionSender {
@@ -79,6 +81,9 @@ public class TransactionSender {
     /** Closes the connections given up on: a close can wait for a read to return (see {@link JerseyConnections}). */
     private ExecutorService closing;
 
+    /** The PUT in flight to each application service. */
+    private final Map<String, Exchange> putting = new ConcurrentHashMap<>();
+
     @PostConstruct
     void open() {
         deadlines = new ScheduledThreadPoolExecutor(1, threadFactory);
@@ -115,12 +120,16 @@ public class TransactionSender {
     /** PUT {url}/_matrix/app/v1/transactions/{txnId}; any 2xx means delivered. Never throws. */
     public SendResult send(AppService as, OutgoingTransaction txn) {
         byte[] body = txn.body().getBytes(StandardCharsets.UTF_8);
+        Exchange exchange = new Exchange(closing);
+        putting.put(as.id(), exchange);
         try {
-            Answer answer = exchange(new Exchange(closing), () -> request(as, "_matrix/app/v1/transactions/"
-                    + txn.txnId()).put(Entity.entity(body, MediaType.APPLICATION_JSON_TYPE)));
+            Answer answer = exchange(exchange, () -> request(as, "_matrix/app/v1/transactions/" + txn.txnId())
+                    .put(Entity.entity(body, MediaType.APPLICATION_JSON_TYPE)));
             return SendResult.answered(answer.status());
         } catch (ProcessingException e) {
             return SendResult.noAnswer(e.getMessage());
+        } finally {
+            putting.remove(as.id(), exchange);
         }
     }
 
@@ -136,6 +145,19 @@ public class TransactionSender {
         String json = body.build().toString();
         return exchange(new Exchange(closing), () -> request(as, "_matrix/app/v1/ping")
                 .post(Entity.entity(json, MediaType.APPLICATION_JSON_TYPE)));
+    }
+
+    /** Gives up on the PUT in flight to the application service, if any: it fails with this reason. */
+    void abandon(String asId, String reason) {
+        Exchange exchange = putting.get(asId);
+        if (exchange != null) {
+            giveUp(exchange, reason);
+        }
+    }
+
+    /** Gives up on every PUT in flight: each fails with this reason. */
+    void abandonAll(String reason) {
+        putting.values().forEach(exchange -> giveUp(exchange, reason));
     }
 
     /** Closes the exchange's connection, and again every second until its requester has finished. */
@@ -193,7 +215,7 @@ public class TransactionSender {
         return abandoned;
     }
 
-    /** Caused by a timeout: the deadline is what gives up on a request. */
+    /** Caused by a timeout, as a ping is given up on only at its deadline (a PUT also when its lease is lost). */
     private static ProcessingException givenUpOn(String reason) {
         return new ProcessingException(reason, new HttpTimeoutException(reason));
     }
