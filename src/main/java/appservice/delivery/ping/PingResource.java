@@ -3,6 +3,7 @@ package appservice.delivery.ping;
 import appservice.delivery.Tokens;
 import appservice.delivery.registrations.AppService;
 import appservice.delivery.registrations.Registrations;
+import appservice.delivery.sending.Answer;
 import appservice.delivery.sending.Dispatcher;
 import appservice.delivery.sending.TransactionSender;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -63,9 +64,10 @@ public class PingResource {
         }
         long start = System.nanoTime();
         PingOutcome outcome;
-        try (Response response = sender.ping(as.get(), transactionId)) {
+        try {
+            Answer answer = sender.ping(as.get(), transactionId);
             long millis = (System.nanoTime() - start) / 1_000_000;
-            outcome = PingOutcome.answered(response.getStatus(), response.readEntity(String.class), millis);
+            outcome = PingOutcome.answered(answer.status(), answer.text(), millis);
         } catch (ProcessingException e) {
             outcome = PingOutcome.noAnswer(e);
         }

@@ -54,6 +54,9 @@ public class Leases {
     Recoverers recoverers;
 
     @Inject
+    TransactionSender sender;
+
+    @Inject
     @ConfigProperty(name = "delivery.lease.duration", defaultValue = "PT20S")
     Duration duration;
 
@@ -142,9 +145,19 @@ public class Leases {
         return owned.contains(asId) && !handingBack.contains(asId) && System.nanoTime() - validUntil < 0;
     }
 
-    /** Called every second: a round once a quarter of the lease's duration has passed since the last. */
+    /**
+     * Called every second: a round once a quarter of the lease's duration has passed since the last. Once the
+     * leases may be running out unrenewed (the database is unreachable), a PUT still in flight is given up on,
+     * before another instance can take the lease and send the same transaction beside it.
+     */
     public void maintain(Set<String> busy) {
-        if (!leaving && System.nanoTime() - lastRound >= duration.toNanos() / 4) {
+        if (leaving) {
+            return;
+        }
+        if (System.nanoTime() - validUntil >= 0) {
+            sender.abandonAll("this instance could not renew its lease in time (another one may send now)");
+        }
+        if (System.nanoTime() - lastRound >= duration.toNanos() / 4) {
             round(busy);
         }
     }
@@ -229,7 +242,7 @@ public class Leases {
         }
     }
 
-    private void update(Set<String> held, Set<String> keepHandingBack) {
+    void update(Set<String> held, Set<String> keepHandingBack) {
         Set<String> lost = new HashSet<>(owned);
         lost.removeAll(held);
         Set<String> gained = new HashSet<>(held);
@@ -239,6 +252,7 @@ public class Leases {
         handingBack.retainAll(keepHandingBack);
         handingBack.addAll(keepHandingBack);
         for (String asId : lost) {
+            sender.abandon(asId, "this instance lost its lease on the application service to another");
             recoverers.cancel(asId); // its new owner rebuilds it from the state
         }
         if (!lost.isEmpty() || !gained.isEmpty()) {

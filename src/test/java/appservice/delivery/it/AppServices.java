@@ -15,4 +15,7 @@ import java.lang.annotation.Target;
 @Target(ElementType.TYPE)
 public @interface AppServices {
     String[] value();
+
+    /** Of these, the ids of those the service reaches through a {@link SlowLink}. */
+    String[] slowLinks() default {};
 }

@@ -54,7 +54,8 @@ public class DeliveryFixture implements BeforeAllCallback, AfterAllCallback {
         for (String spec : wanted == null ? new String[0] : wanted.value()) {
             String[] parts = spec.split("\\|");
             String id = parts[0];
-            RecordingAppService service = new RecordingAppService(id);
+            RecordingAppService service = new RecordingAppService(id,
+                    java.util.Arrays.asList(wanted.slowLinks()).contains(id));
             SERVICES.put(id, service);
             String[] extraLines = java.util.Arrays.copyOfRange(parts, 1, parts.length);
             Files.writeString(IT_DIR.resolve("registrations").resolve(id + ".yaml"),

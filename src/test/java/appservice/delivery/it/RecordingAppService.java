@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -25,7 +26,8 @@ import java.util.function.Function;
 /**
  * An application service for tests: records every transaction PUT to it and every ping (id, body,
  * Authorization header, query, time) and answers with the status it is told to (200 by default),
- * optionally after a delay.
+ * optionally after a delay, with {@code {}} or a body of the size it is told to. One behind a {@link SlowLink}
+ * can also pass its answers on one byte a second.
  */
 public final class RecordingAppService implements AutoCloseable {
 
@@ -54,13 +56,22 @@ public final class RecordingAppService implements AutoCloseable {
     private volatile Duration delay = Duration.ZERO;
     private volatile CountDownLatch gate;
     private final AtomicInteger arrivals = new AtomicInteger();
+    private volatile long bodySize = -1;
+    private final AtomicInteger dropped = new AtomicInteger();
+    private final SlowLink slowLink;
 
     public RecordingAppService(String id) throws IOException {
+        this(id, false);
+    }
+
+    /** With {@code slowLink}, the service reaches it through a {@link SlowLink}, which {@link #trickle} slows down. */
+    public RecordingAppService(String id, boolean slowLink) throws IOException {
         this.id = id;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/", this::handle);
         server.start();
+        this.slowLink = slowLink ? new SlowLink(server.getAddress().getPort()) : null;
     }
 
     public String id() {
@@ -68,7 +79,25 @@ public final class RecordingAppService implements AutoCloseable {
     }
 
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return "http://127.0.0.1:" + (slowLink == null ? server.getAddress().getPort() : slowLink.port());
+    }
+
+    /** How fast its answers reach the service (it must have been made with a slow link). */
+    public void trickle(SlowLink.Pace pace) {
+        if (slowLink == null) {
+            throw new IllegalStateException("AS " + id + " has no slow link (@AppServices slowLinks)");
+        }
+        slowLink.pace(pace);
+    }
+
+    /** Answers a 2xx with a JSON object of this many bytes (at least 14) instead of {@code {}} (-1: {@code {}}). */
+    public void answerBodyOf(long bytes) {
+        this.bodySize = bytes;
+    }
+
+    /** Answers the service hung up on before it had them whole. */
+    public int droppedAnswers() {
+        return dropped.get() + (slowLink == null ? 0 : slowLink.dropped());
     }
 
     public void answer(int status) {
@@ -197,15 +226,42 @@ public final class RecordingAppService implements AutoCloseable {
             Received request = new Received(ping ? null : path.substring(prefix.length()), body, authorization,
                     query, Instant.now(), answer);
             (ping ? pings : received).add(request);
-            byte[] response = (answer / 100 == 2 ? "{}" : "{\"errcode\":\"M_UNKNOWN\"}").getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
+            long size = bodySize;
+            if (answer / 100 == 2 && size >= 0) {
+                exchange.sendResponseHeaders(answer, size);
+                writePadded(exchange, size);
+                return;
+            }
+            byte[] response = (answer / 100 == 2 ? "{}" : "{\"errcode\":\"M_UNKNOWN\"}").getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(answer, response.length);
             exchange.getResponseBody().write(response);
         }
     }
 
+    /** {@code {"padding":"xx...x"}}, {@code size} bytes in all, written in pieces (it may be many megabytes). */
+    private void writePadded(HttpExchange exchange, long size) throws IOException {
+        byte[] head = "{\"padding\":\"".getBytes(StandardCharsets.UTF_8);
+        byte[] tail = "\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] padding = new byte[64 * 1024];
+        Arrays.fill(padding, (byte) 'x');
+        try {
+            exchange.getResponseBody().write(head);
+            for (long left = size - head.length - tail.length; left > 0; left -= padding.length) {
+                exchange.getResponseBody().write(padding, 0, (int) Math.min(left, padding.length));
+            }
+            exchange.getResponseBody().write(tail);
+        } catch (IOException e) {
+            dropped.incrementAndGet(); // the service hung up before it had the whole answer
+            throw e;
+        }
+    }
+
     @Override
     public void close() {
+        if (slowLink != null) {
+            slowLink.close();
+        }
         server.stop(0);
     }
 }

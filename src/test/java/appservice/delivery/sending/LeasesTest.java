@@ -3,6 +3,9 @@ package appservice.delivery.sending;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import appservice.delivery.recovery.Recoverers;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -65,5 +68,49 @@ class LeasesTest {
         assertEquals(List.of("gone"), plan.handBack());
         assertEquals(List.of("as02"), plan.take());
         assertTrue(plan.keepHandingBack().isEmpty());
+    }
+
+    @Test
+    void aPutInFlightIsGivenUpOnOnceTheLeasesMayRunOutUnrenewed() {
+        AbandonedPuts sender = new AbandonedPuts();
+        Leases leases = leases(sender);
+        leases.maintain(Set.of()); // never renewed: valid until its start, and too early for a round
+        assertEquals(1, sender.abandoned.size(), "abandoned: " + sender.abandoned);
+        assertTrue(sender.abandoned.get(0).startsWith("*: "), sender.abandoned.get(0));
+    }
+
+    @Test
+    void aPutInFlightIsGivenUpOnWhenItsLeaseIsFoundLost() {
+        AbandonedPuts sender = new AbandonedPuts();
+        Leases leases = leases(sender);
+        leases.update(Set.of("a", "b"), Set.of());
+        assertEquals(List.of(), sender.abandoned);
+        leases.update(Set.of("b"), Set.of());
+        assertEquals(1, sender.abandoned.size(), "abandoned: " + sender.abandoned);
+        assertTrue(sender.abandoned.get(0).startsWith("a: "), sender.abandoned.get(0));
+    }
+
+    private static Leases leases(TransactionSender sender) {
+        Leases leases = new Leases();
+        leases.duration = Duration.ofSeconds(20);
+        leases.recoverers = new Recoverers();
+        leases.sender = sender;
+        return leases;
+    }
+
+    /** The PUTs given up on, as "asId: reason" ("*" for all of them). */
+    private static final class AbandonedPuts extends TransactionSender {
+
+        final List<String> abandoned = new ArrayList<>();
+
+        @Override
+        void abandon(String asId, String reason) {
+            abandoned.add(asId + ": " + reason);
+        }
+
+        @Override
+        void abandonAll(String reason) {
+            abandoned.add("*: " + reason);
+        }
     }
 }
