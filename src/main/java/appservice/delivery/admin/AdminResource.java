@@ -115,7 +115,10 @@ public class AdminResource {
                     .add("message_id", letter.messageId() == null ? "" : letter.messageId())
                     .add("reason", letter.reason())
                     .add("at", Instant.ofEpochMilli(letter.createdAt()).toString())
-                    .add("body", letter.item().json()));
+                    .add("body", letter.listedBody())
+                    .add("body_length", letter.bodyLength())
+                    .add("body_sha256", letter.bodySha256())
+                    .add("truncated", letter.listedBodyCut()));
         }
         return Json.createObjectBuilder()
                 .add("total", transactions.deadLetterCount())
