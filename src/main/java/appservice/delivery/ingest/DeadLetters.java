@@ -15,6 +15,7 @@ import jakarta.jms.TextMessage;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.logging.Logger;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -110,14 +111,44 @@ public class DeadLetters {
         }
     }
 
-    /** Puts a message body back on the events queue, in its room's group. */
-    public void republish(String body, String groupId) {
+    /**
+     * Puts a message body back on the events queue, in its room's group. The duplicate id makes the broker
+     * drop a second message with the same id (a replay retried), so that it is delivered once.
+     */
+    public void republish(String body, String groupId, String duplicateId) {
         try (JMSContext context = connectionFactory.createContext(JMSContext.AUTO_ACKNOWLEDGE)) {
             TextMessage message = context.createTextMessage(body);
             if (groupId != null) {
                 message.setStringProperty(GROUP, groupId);
             }
+            message.setStringProperty(DUPLICATE_ID, Objects.requireNonNull(duplicateId));
             context.createProducer().send(context.createQueue(queue), message);
+        } catch (JMSException e) {
+            throw new JMSRuntimeException("cannot put the message back on the queue: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Moves a message's copy from the dead-letter queue back to the events queue, its body as it is there (a
+     * large one passed on as it arrives), in one broker transaction, with this duplicate id (see
+     * {@link #republish}). Returns false when the copy is not on the dead-letter queue.
+     */
+    public boolean republishCopy(String originalMessageId, String groupId, String duplicateId) {
+        try (JMSContext context = connectionFactory.createContext(JMSContext.SESSION_TRANSACTED);
+             QueueReceiver copies = QueueReceiver.open(context, queue + ".DLQ", copyOf(originalMessageId))) {
+            Message copy = copies.receive(2000);
+            if (copy == null) {
+                context.rollback();
+                return false;
+            }
+            Message message = copyOf(context, copy, copy instanceof BytesMessage ? BodySummary.ofBytes() : BodySummary.ofText());
+            if (groupId != null) {
+                message.setStringProperty(GROUP, groupId);
+            }
+            message.setStringProperty(DUPLICATE_ID, Objects.requireNonNull(duplicateId));
+            context.createProducer().send(context.createQueue(queue), message);
+            context.commit();
+            return true;
         } catch (JMSException e) {
             throw new JMSRuntimeException("cannot put the message back on the queue: " + e.getMessage());
         }

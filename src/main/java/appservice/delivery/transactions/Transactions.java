@@ -532,6 +532,15 @@ public class Transactions {
         return Optional.ofNullable(em.find(DeadLetter.class, id));
     }
 
+    /**
+     * The dead letter, locked until the caller's transaction ends (which must be open: {@code MANDATORY}):
+     * a second caller waits, and then finds it only if the first left it there.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Optional<DeadLetter> lockDeadLetter(long id) {
+        return Optional.ofNullable(em.find(DeadLetter.class, id, LockModeType.PESSIMISTIC_WRITE));
+    }
+
     public void forgetDeadLetter(long id) {
         DeadLetter letter = em.find(DeadLetter.class, id);
         if (letter != null) {
