@@ -183,7 +183,7 @@ final class BodySummary {
         flush();
     }
 
-    /** The body's length in bytes. Call once everything is in. */
+    /** The body's length in bytes. Call once everything is in (a high surrogate at the end is then alone). */
     long length() {
         finish();
         return length;
@@ -195,13 +195,15 @@ final class BodySummary {
         return HexFormat.of().formatHex(sha256.digest());
     }
 
-    /** Whether {@link #prefix} is only the first part of the body. */
+    /** Whether {@link #prefix} is only the first part of the body. Call once everything is in. */
     boolean cut() {
+        finish();
         return cut;
     }
 
-    /** The first part of the body as text, with U+FFFD for what a database cannot hold. */
+    /** The first part of the body as text, with U+FFFD for what a database cannot hold. Call once everything is in. */
     String prefix() {
+        finish();
         if (!binary) {
             return textPrefix.toString();
         }

@@ -43,6 +43,15 @@ class BodySummaryTest {
     }
 
     @Test
+    void aHighSurrogateAtTheEndIsAloneWhicheverIsAskedFirst() throws Exception {
+        String text = "ab\uD83D";
+        BodySummary summary = BodySummary.of(text);
+        assertEquals("ab\uFFFD", summary.prefix());
+        assertEquals(3, summary.length());
+        assertEquals(sha256(text.getBytes(StandardCharsets.UTF_8)), summary.sha256());
+    }
+
+    @Test
     void aTextAsArtemisEncodesItIsReadInPartsOfAnySize() throws Exception {
         String text = "x\uD83D\uDE00y\u00e9".repeat(1000);
         byte[] encoded = artemisText(text);
