@@ -103,7 +103,7 @@ public class Ingest {
      * it is refused without being read (its body's size is known before; the body follows as it is read).
      */
     static boolean tooLargeToRead(Message message) {
-        return message instanceof TextMessage && textCharacters(message) > MAX_MESSAGE_CHARS;
+        return message instanceof TextMessage && LargeBodies.streamable(message) && textCharacters(message) > MAX_MESSAGE_CHARS;
     }
 
     private static long textCharacters(Message message) {

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 import org.apache.activemq.artemis.core.client.impl.ClientLargeMessageInternal;
 import org.apache.activemq.artemis.core.client.impl.LargeMessageController;
+import org.apache.activemq.artemis.core.client.impl.LargeMessageControllerImpl;
 import org.apache.activemq.artemis.jms.client.ActiveMQMessage;
 
 /**
@@ -47,15 +48,23 @@ final class LargeBodies {
     }
 
     /**
+     * Whether the message's body can be passed on as it arrives, unread: a large message's, unless its producer
+     * compressed it (Artemis then gives the body inflated, but not its inflated size, so it is read as before).
+     */
+    static boolean streamable(Message message) {
+        return message instanceof ActiveMQMessage artemis
+                && artemis.getCoreMessage() instanceof ClientLargeMessageInternal large
+                && large.getLargeMessageController() instanceof LargeMessageControllerImpl;
+    }
+
+    /**
      * Whether the message's body is a large one that has not been read (it is still arriving from the broker):
      * a {@code BytesMessage}'s always (the JMS client never reads it on receipt), a {@code TextMessage}'s when
      * it was refused before it was read.
      */
     static boolean unread(Message message) {
-        if (!(message instanceof ActiveMQMessage artemis) || !artemis.getCoreMessage().isLargeMessage()) {
-            return false;
-        }
-        return message instanceof BytesMessage || message instanceof TextMessage && Ingest.tooLargeToRead(message);
+        return streamable(message)
+                && (message instanceof BytesMessage || message instanceof TextMessage && Ingest.tooLargeToRead(message));
     }
 
     /**

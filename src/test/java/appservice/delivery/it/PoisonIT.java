@@ -143,6 +143,26 @@ class PoisonIT extends OnServer {
         }
     }
 
+    /**
+     * A producer may compress large messages: Artemis then gives the body inflated, but not its inflated size,
+     * so such a message is read whole (not refused unread by its size), and its copy is whole.
+     */
+    @Test
+    void aCompressedMessageOverTheLimitIsRefusedAndCopiedWhole() throws JMSException {
+        String body = "{\"kind\":\"event\",\"event\":{\"content\":{\"body\":\"" + "z".repeat(5 << 20) + "\"}}}";
+        String url = System.getProperty("it.broker.url", "tcp://127.0.0.1:61616");
+        try (Publisher compressing = new Publisher(url + (url.contains("?") ? "&" : "?") + "compressLargeMessage=true")) {
+            String id = compressing.publishText(body);
+            Message copy = compressing.takeDeadLetter(id, TIMEOUT);
+            assertNotNull(copy, "no copy on the dead-letter queue");
+            assertTrue(copy.getStringProperty("delivery_error").contains("more than the limit of 4194304"),
+                    copy.getStringProperty("delivery_error"));
+            String copied = copy.getBody(String.class);
+            assertEquals(body.length(), copied.length(), "the copy's length");
+            assertTrue(body.equals(copied), "the copy differs");
+        }
+    }
+
     private static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
