@@ -81,7 +81,12 @@ public final class Schema {
                     + " item_json %TEXT% NOT NULL,"
                     + " reason VARCHAR(2000) NOT NULL,"
                     + " created_at BIGINT NOT NULL)",
-            "CREATE UNIQUE INDEX IF NOT EXISTS dead_letter_message ON dead_letter (message_id)");
+            "CREATE UNIQUE INDEX IF NOT EXISTS dead_letter_message ON dead_letter (message_id)",
+            // A refused message's body is kept only up to 64 KiB (the whole is on the dead-letter queue), with
+            // the whole body's length and hash. Rows made before hold whole bodies (body_length NULL).
+            "ALTER TABLE dead_letter ADD COLUMN IF NOT EXISTS body_length BIGINT",
+            "ALTER TABLE dead_letter ADD COLUMN IF NOT EXISTS body_sha256 VARCHAR(64)",
+            "ALTER TABLE dead_letter ADD COLUMN IF NOT EXISTS body_truncated BOOLEAN DEFAULT FALSE NOT NULL");
 
     /**
      * Databases made while each item was marked with its transaction ({@code pending_event.txn_id}): the

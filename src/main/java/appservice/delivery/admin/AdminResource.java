@@ -50,6 +50,9 @@ public class AdminResource {
     @Inject
     DeadLetters deadLetters;
 
+    @Inject
+    Replayer replayer;
+
     @GET
     @Path("appservices")
     public String appServices() {
@@ -115,7 +118,10 @@ public class AdminResource {
                     .add("message_id", letter.messageId() == null ? "" : letter.messageId())
                     .add("reason", letter.reason())
                     .add("at", Instant.ofEpochMilli(letter.createdAt()).toString())
-                    .add("body", letter.item().json()));
+                    .add("body", letter.listedBody())
+                    .add("body_length", letter.bodyLength())
+                    .add("body_sha256", letter.bodySha256())
+                    .add("truncated", letter.listedBodyCut()));
         }
         return Json.createObjectBuilder()
                 .add("total", transactions.deadLetterCount())
@@ -124,18 +130,31 @@ public class AdminResource {
                 .build().toString();
     }
 
-    /** Puts a dead letter back on the events queue and forgets it. */
+    /**
+     * Puts a dead letter back on the events queue and forgets it, once however often it is asked (a second
+     * replay finds it gone: 404). A message whose stored body was cut goes back whole from its copy on the
+     * dead-letter queue, or not at all (409) when that copy is gone.
+     */
     @POST
     @Path("dead-letters/{id}/replay")
     public Response replay(@PathParam("id") long id) {
-        Optional<DeadLetter> letter = transactions.deadLetter(id);
-        if (letter.isEmpty()) {
-            return noDeadLetter(id);
+        Replayer.Replayed replayed = replayer.replay(id);
+        switch (replayed.outcome()) {
+            case NOT_FOUND:
+                return noDeadLetter(id);
+            case COPY_GONE:
+                return AdminAuthorization.error(Response.Status.CONFLICT, "M_DEAD_LETTER_COPY_GONE", "Dead letter " + id
+                        + " keeps only the first " + DeadLetter.MAX_BODY_BYTES + " of its " + replayed.letter().bodyLength()
+                        + " bytes, and its whole copy (original_message_id " + replayed.letter().messageId()
+                        + ") is no longer on the dead-letter queue: it cannot be replayed; dismiss it");
+            default:
+                DeadLetter letter = replayed.letter();
+                if (letter.isMessage() && !letter.isTruncated()) {
+                    deadLetters.remove(letter.messageId()); // a cut one's copy was moved back to the queue
+                }
+                LOG.info("Dead letter " + id + " replayed by an operator");
+                return Response.noContent().build();
         }
-        deadLetters.republish(Replay.envelopeOf(letter.get()), Replay.groupOf(letter.get()));
-        forget(letter.get());
-        LOG.info("Dead letter " + id + " replayed by an operator");
-        return Response.noContent().build();
     }
 
     /** An operator has seen a dead letter: it is forgotten (and its copy leaves the dead-letter queue). */

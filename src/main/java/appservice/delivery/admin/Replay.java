@@ -30,6 +30,14 @@ final class Replay {
         return envelope.add("appservice_id", letter.asId()).build().toString();
     }
 
+    /**
+     * The duplicate id the replayed message carries (Artemis drops a second message with the same one): the
+     * dead letter's id with its time, which no dead letter of another database (ids start again) shares.
+     */
+    static String duplicateIdOf(DeadLetter letter) {
+        return "dead-letter-" + letter.id() + "-" + letter.createdAt();
+    }
+
     /** The JMSXGroupID to replay with: the message's own, or the item's room. */
     static String groupOf(DeadLetter letter) {
         if (letter.isMessage()) {

@@ -6,7 +6,6 @@ import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.jms.JMSConsumer;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
 import jakarta.jms.JMSRuntimeException;
@@ -30,6 +29,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *
  * <p>Plain JMS consumers rather than a message-driven bean: an MDB takes one message per call, and with
  * it one database commit and one acknowledgement per message, which capped ingest near 1,300 events/s.
+ * Each receives through a {@link QueueReceiver}, so that a text too large to read is refused unread.
  */
 @ApplicationScoped
 public class EventsConsumer {
@@ -120,7 +120,7 @@ public class EventsConsumer {
         while (!stopping) {
             AtomicBoolean connectionLost = new AtomicBoolean();
             try (JMSContext context = factory.createContext(JMSContext.SESSION_TRANSACTED);
-                 JMSConsumer consumer = context.createConsumer(context.createQueue(queue))) {
+                 QueueReceiver consumer = QueueReceiver.open(context, queue)) {
                 context.setExceptionListener(e -> connectionLost.set(true));
                 if (disconnected) {
                     LOG.info("Consuming from " + url + " again");
@@ -147,7 +147,7 @@ public class EventsConsumer {
      * What is waiting, up to the batch size: the first message waits up to a second, the rest are taken
      * only if already there. A large message ends a batch, so that one batch never holds several.
      */
-    private List<Message> receiveBatch(JMSConsumer consumer) {
+    private List<Message> receiveBatch(QueueReceiver consumer) {
         List<Message> batch = new ArrayList<>();
         Message message = consumer.receive(RECEIVE_WAIT_MILLIS);
         while (message != null) {

@@ -6,6 +6,7 @@ import appservice.delivery.routing.Routed;
 import appservice.delivery.routing.Router;
 import appservice.delivery.sending.Dispatcher;
 import appservice.delivery.transactions.IncomingMessage;
+import appservice.delivery.transactions.RefusedMessage;
 import appservice.delivery.transactions.Transactions;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
@@ -23,7 +24,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
@@ -87,32 +87,52 @@ public class Ingest {
     private volatile boolean stopping;
 
     /**
-     * Stores the items of these messages, all in one database transaction, and starts their sending.
-     * Returns once they are committed (or on the dead-letter queue); throws when they must be redelivered
-     * later (a store error with the database up).
+     * Stores the items of these messages, and the records of those that are refused, all in one database
+     * transaction, and starts their sending. Returns once they are committed (a refused message is on the
+     * dead-letter queue before); throws when they must be redelivered later (a store error with the database up).
      */
     public void acceptAll(List<Message> messages) {
         List<IncomingMessage> incoming = new ArrayList<>(messages.size());
+        List<RefusedMessage> refused = new ArrayList<>(0);
         for (Message message : messages) {
-            read(message).ifPresent(incoming::add);
+            read(message, incoming, refused);
         }
-        if (incoming.isEmpty()) {
+        if (incoming.isEmpty() && refused.isEmpty()) {
             return;
         }
-        storeHoldingThroughOutages(incoming);
+        storeHoldingThroughOutages(incoming, refused);
         CrashPoints.reach("stored-before-ack");
         incoming.stream().flatMap(m -> m.items().stream()).map(r -> r.service().id()).distinct()
                 .forEach(dispatcher::kick);
     }
 
-    /** The message's items, routed; empty when no application service wants it or it is a dead letter now. */
-    private Optional<IncomingMessage> read(Message message) {
+    /**
+     * Whether the message is a text that the broker says is longer than {@value #MAX_MESSAGE_CHARS} characters:
+     * it is refused without being read (its body's size is known before; the body follows as it is read).
+     */
+    static boolean tooLargeToRead(Message message) {
+        return message instanceof TextMessage && LargeBodies.streamable(message) && textCharacters(message) > MAX_MESSAGE_CHARS;
+    }
+
+    private static long textCharacters(Message message) {
+        return LargeBodies.textCharacters(LargeBodies.size(message));
+    }
+
+    /**
+     * Adds the message's items, routed, to {@code incoming} (nothing when no application service wants it), or,
+     * when it can never be used, copies it to the dead-letter queue and adds its record to {@code refused}.
+     */
+    private void read(Message message, List<IncomingMessage> incoming, List<RefusedMessage> refused) {
         // Only one large message is read at a time, across consumers: each takes several copies of itself.
         boolean large = EventsConsumer.isLarge(message);
         if (large) {
             largeMessage.acquireUninterruptibly();
         }
         try {
+            if (tooLargeToRead(message)) {
+                throw new PoisonMessageException("a message of " + textCharacters(message) + " characters, more than the "
+                        + "limit of " + MAX_MESSAGE_CHARS + " (an item may have at most " + Envelope.MAX_EVENT_BYTES + " bytes)");
+            }
             String text = textOf(message);
             if (!large && text.length() > LARGE_MESSAGE_CHARS) {
                 large = true;
@@ -126,12 +146,11 @@ public class Ingest {
             List<Routed> routed = Router.route(Envelope.parse(text), registrations.all(), serverName);
             if (routed.isEmpty()) {
                 unwanted.incrementAndGet();
-                return Optional.empty();
+            } else {
+                incoming.add(new IncomingMessage(messageId, routed));
             }
-            return Optional.of(new IncomingMessage(messageId, routed));
         } catch (PoisonMessageException e) {
-            deadLetters.send(message, e.reason());
-            return Optional.empty();
+            deadLetters.send(message, e.reason()).ifPresent(refused::add);
         } finally {
             if (large) {
                 largeMessage.release();
@@ -145,13 +164,13 @@ public class Ingest {
      * the later messages of its room, and the room's order would be lost. An error with the database
      * reachable is not an outage: it goes back to the broker (redelivered later).
      */
-    private void storeHoldingThroughOutages(List<IncomingMessage> messages) {
+    private void storeHoldingThroughOutages(List<IncomingMessage> messages, List<RefusedMessage> refused) {
         long pause = 100;
         int failuresWhileReachable = 0;
         boolean held = false;
         while (true) {
             try {
-                transactions.storeAll(messages);
+                transactions.storeAll(messages, refused);
                 if (held) {
                     LOG.info("Database reachable again: " + messages.size() + " held messages stored");
                 }

@@ -8,6 +8,10 @@ import jakarta.persistence.Id;
 import jakarta.persistence.NamedQuery;
 import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -24,6 +28,12 @@ public class DeadLetter {
 
     /** The kind of a dead letter that is a whole message rather than a routed item. */
     public static final String MESSAGE = "message";
+
+    /** The most of a body kept and listed, in bytes of UTF-8: a refused message may have hundreds of megabytes. */
+    public static final int MAX_BODY_BYTES = 64 << 10;
+
+    /** The longest group id kept: the column's size (a record that cannot be stored would hold its whole batch). */
+    static final int MAX_GROUP_ID = 255;
 
     @Id
     @SequenceGenerator(name = "dead_letter_seq", sequenceName = "dead_letter_seq", allocationSize = 1)
@@ -45,9 +55,21 @@ public class DeadLetter {
     @Column(name = "kind", nullable = false, length = 16)
     private String kind;
 
-    /** The item's JSON, or the message's body as it came. */
+    /** The item's JSON, or the message's body as it came: whole, or its first {@value #MAX_BODY_BYTES} bytes. */
     @Column(name = "item_json", nullable = false)
     private String json;
+
+    /** The whole body's length in bytes (UTF-8 for a text); null in rows made before it was kept. */
+    @Column(name = "body_length")
+    private Long bodyLength;
+
+    /** The whole body's SHA-256 in hex; null in rows made before it was kept. */
+    @Column(name = "body_sha256", length = 64)
+    private String bodySha256;
+
+    /** Whether {@link #json} is only the first part of the body (the whole is on the dead-letter queue). */
+    @Column(name = "body_truncated", nullable = false)
+    private boolean truncated;
 
     @Column(name = "reason", nullable = false, length = 2000)
     private String reason;
@@ -60,13 +82,20 @@ public class DeadLetter {
 
     /** An item an application service refused alone. */
     public static DeadLetter item(String asId, Item item, String reason, long createdAt) {
-        return new DeadLetter(Objects.requireNonNull(asId), item, reason, createdAt);
+        DeadLetter letter = new DeadLetter(Objects.requireNonNull(asId), item, reason, createdAt);
+        letter.bodyLength = (long) utf8(item.json()).length;
+        letter.bodySha256 = sha256(item.json());
+        return letter;
     }
 
-    static DeadLetter message(String messageId, String groupId, String body, String reason, long createdAt) {
-        DeadLetter letter = new DeadLetter(null, new Item(MESSAGE, body == null ? "" : body), reason, createdAt);
-        letter.messageId = Objects.requireNonNull(messageId);
-        letter.groupId = groupId;
+    static DeadLetter message(RefusedMessage refused, long createdAt) {
+        DeadLetter letter = new DeadLetter(null, new Item(MESSAGE, refused.body()), refused.reason(), createdAt);
+        letter.messageId = refused.messageId();
+        String group = refused.groupId();
+        letter.groupId = group == null || group.length() <= MAX_GROUP_ID ? group : group.substring(0, MAX_GROUP_ID);
+        letter.bodyLength = refused.bodyLength();
+        letter.bodySha256 = refused.bodySha256();
+        letter.truncated = refused.truncated();
         return letter;
     }
 
@@ -96,6 +125,68 @@ public class DeadLetter {
 
     public String groupId() {
         return groupId;
+    }
+
+    /**
+     * Whether the stored body is only the first part of the message's (whose whole is on the dead-letter queue):
+     * replaying it needs that copy.
+     */
+    public boolean isTruncated() {
+        return truncated;
+    }
+
+    /** The whole body's length in bytes of UTF-8. */
+    public long bodyLength() {
+        return bodyLength != null ? bodyLength : utf8(json).length;
+    }
+
+    /** The whole body's SHA-256 (of its UTF-8 bytes), in lower-case hex. */
+    public String bodySha256() {
+        return bodySha256 != null ? bodySha256 : sha256(json);
+    }
+
+    /**
+     * The body as operators see it listed: at most {@value #MAX_BODY_BYTES} bytes of it (rows made before the
+     * bound kept whole bodies), never a lone half of a surrogate pair at the end.
+     */
+    public String listedBody() {
+        return prefix(json, MAX_BODY_BYTES);
+    }
+
+    /** Whether {@link #listedBody} is only the first part of the body. */
+    public boolean listedBodyCut() {
+        return truncated || listedBody().length() < json.length();
+    }
+
+    /** The longest start of a text whose UTF-8 form has at most this many bytes. */
+    public static String prefix(String text, int maxBytes) {
+        if (text.length() * 3L <= maxBytes) {
+            return text;
+        }
+        int bytes = 0;
+        int i = 0;
+        while (i < text.length()) {
+            int codePoint = text.codePointAt(i);
+            int size = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+            if (bytes + size > maxBytes) {
+                break;
+            }
+            bytes += size;
+            i += Character.charCount(codePoint);
+        }
+        return text.substring(0, i);
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(utf8(text)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 
     public boolean isMessage() {

@@ -78,14 +78,27 @@ public class Transactions {
 
     /**
      * Stores the items of several messages in this one database transaction, skipping a message stored
-     * before (a redelivery). Returns how many messages it stored.
+     * before (a redelivery), and the records of the batch's refused messages (each once: a redelivered one
+     * adds nothing). Returns how many messages it stored.
+     *
+     * <p>The records are in the batch's transaction so that a database outage holds them with the batch
+     * (see {@code Ingest}) rather than give the whole batch back to the broker.
      *
      * <p>Plain JDBC in the same transaction: each item's id comes from the sequence inside its INSERT, so
      * the whole group is one batch of statements and ids still follow arrival order, across instances too.
      * A message is recognised by inserting its id only if new (no SELECT first): on a table that grows
      * fast, PostgreSQL planned that SELECT from stale statistics and scanned the whole table.
      */
-    public int storeAll(List<IncomingMessage> messages) {
+    public int storeAll(List<IncomingMessage> messages, List<RefusedMessage> refused) {
+        for (RefusedMessage message : refused) {
+            if (em.createNamedQuery("DeadLetter.byMessage", DeadLetter.class).setParameter("message", message.messageId())
+                    .getResultList().isEmpty()) {
+                em.persist(DeadLetter.message(message, clock.millis()));
+            }
+        }
+        if (messages.isEmpty()) {
+            return 0;
+        }
         try (TxConnection tx = connection()) {
             Connection connection = tx.jdbc();
             Dialect sql = dialect(connection);
@@ -556,14 +569,6 @@ public class Transactions {
         return em.createNamedQuery("DeadLetter.count", Long.class).getSingleResult();
     }
 
-    /** A message that can never be used, once (a redelivery of the same message adds nothing). */
-    public void recordPoison(String messageId, String groupId, String body, String reason) {
-        if (em.createNamedQuery("DeadLetter.byMessage", DeadLetter.class).setParameter("message", messageId)
-                .getResultList().isEmpty()) {
-            em.persist(DeadLetter.message(messageId, groupId, body, reason, clock.millis()));
-        }
-    }
-
     public List<DeadLetter> deadLetters(int offset, int limit) {
         return em.createNamedQuery("DeadLetter.all", DeadLetter.class)
                 .setFirstResult(offset).setMaxResults(limit).getResultList();
@@ -571,6 +576,15 @@ public class Transactions {
 
     public Optional<DeadLetter> deadLetter(long id) {
         return Optional.ofNullable(em.find(DeadLetter.class, id));
+    }
+
+    /**
+     * The dead letter, locked until the caller's transaction ends (which must be open: {@code MANDATORY}):
+     * a second caller waits, and then finds it only if the first left it there.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Optional<DeadLetter> lockDeadLetter(long id) {
+        return Optional.ofNullable(em.find(DeadLetter.class, id, LockModeType.PESSIMISTIC_WRITE));
     }
 
     public void forgetDeadLetter(long id) {

@@ -2,6 +2,7 @@ package appservice.delivery.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jakarta.json.Json;
@@ -10,11 +11,21 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonStructure;
 import java.io.StringReader;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** Operators see every application service's state, and retry, pause and resume them; dead letters too. */
-@AppServices({"watched", "paused"})
+@AppServices({"watched", "paused", "replayed"})
 class AdminIT extends OnServer {
 
     private static final String TOKEN = "Bearer it-admin-token";
@@ -104,6 +115,95 @@ class AdminIT extends OnServer {
                     && now.getJsonObject(0).getString("body").equals("{\"kind\":\"nonsense\"}");
         }, TIMEOUT, () -> "after replay and dismiss: " + deadLetters());
         assertEquals(404, call("DELETE", "api/dead-letters/" + notJson.getInt("id"), TOKEN).statusCode());
+    }
+
+    @Test
+    void aDeadLetterReplayedManyTimesAtOnceIsDeliveredOnce() throws Exception {
+        RecordingAppService replayed = DeliveryFixture.appService("replayed");
+        replayed.answer(body -> body.contains("$once") ? 413 : 200); // refused even alone: a dead letter
+        try (Publisher publisher = new Publisher()) {
+            publisher.publish(Publisher.event("$once", "!once:localhost", "@replayed_a:localhost"), "!once:localhost");
+            RecordingAppService.await(() -> itemDeadLetter("$once") != null, TIMEOUT, () -> "no dead letter: " + deadLetters());
+            int id = itemDeadLetter("$once").getInt("id");
+            replayed.answer(200);
+
+            List<Future<HttpResponse<String>>> replays = new ArrayList<>();
+            ExecutorService callers = Executors.newFixedThreadPool(8);
+            try {
+                for (int i = 0; i < 8; i++) {
+                    replays.add(callers.submit(() -> call("POST", "api/dead-letters/" + id + "/replay", TOKEN)));
+                }
+                List<Integer> statuses = new ArrayList<>();
+                for (Future<HttpResponse<String>> replay : replays) {
+                    statuses.add(replay.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).statusCode());
+                }
+                assertEquals(1, statuses.stream().filter(status -> status == 204).count(), "replayed once: " + statuses);
+                assertEquals(7, statuses.stream().filter(status -> status == 404).count(), "then gone: " + statuses);
+            } finally {
+                callers.shutdownNow();
+            }
+            assertEquals(404, call("POST", "api/dead-letters/" + id + "/replay", TOKEN).statusCode(), "a replay after it");
+
+            // A copy replayed twice would be on the queue before this one, in the same room.
+            publisher.publish(Publisher.event("$marker", "!once:localhost", "@replayed_a:localhost"), "!once:localhost");
+            RecordingAppService.await(() -> replayed.deliveredEventIds().contains("$marker"), TIMEOUT,
+                    () -> "delivered: " + replayed.deliveredEventIds());
+            assertEquals(List.of("$once", "$marker"), replayed.deliveredEventIds());
+        }
+    }
+
+    @Test
+    void aMessageWhoseRecordIsCutIsReplayedWholeFromItsCopyOrNotAtAll() throws Exception {
+        // Poison (an unknown kind) of 200,000 characters, some of two bytes in UTF-8: the record keeps 64 KiB.
+        String body = "{\"kind\":\"cut\",\"pad\":\"" + "\u00e9x".repeat(100_000) + "\"}";
+        byte[] utf8 = body.getBytes(StandardCharsets.UTF_8);
+        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(utf8));
+        try (Publisher publisher = new Publisher()) {
+            String messageId = publisher.publishText(body);
+            RecordingAppService.await(() -> messageDeadLetter(messageId) != null, TIMEOUT, () -> "no dead letter: " + deadLetters());
+            JsonObject cut = messageDeadLetter(messageId);
+            assertTrue(cut.getBoolean("truncated"), cut.toString());
+            assertEquals(utf8.length, cut.getJsonNumber("body_length").longValue());
+            assertEquals(sha256, cut.getString("body_sha256"));
+            String listed = cut.getString("body");
+            assertTrue(body.startsWith(listed) && listed.getBytes(StandardCharsets.UTF_8).length > 65_000
+                    && listed.getBytes(StandardCharsets.UTF_8).length <= 65_536, listed.length() + " characters listed");
+
+            // Replayed from its copy on the dead-letter queue: whole, so poison again, with the same length and hash.
+            assertEquals(204, call("POST", "api/dead-letters/" + cut.getInt("id") + "/replay", TOKEN).statusCode());
+            RecordingAppService.await(() -> cutDeadLetters(sha256).size() == 1 && messageDeadLetter(messageId) == null,
+                    TIMEOUT, () -> "not refused again: " + deadLetters());
+            JsonObject again = cutDeadLetters(sha256).get(0);
+            assertEquals(utf8.length, again.getJsonNumber("body_length").longValue());
+            assertEquals(listed, again.getString("body"));
+
+            // Without its copy, a cut record cannot be replayed: 409, and it stays for the operator to dismiss.
+            assertNotNull(publisher.takeDeadLetter(again.getString("message_id"), TIMEOUT), "no copy on the dead-letter queue");
+            HttpResponse<String> refused = call("POST", "api/dead-letters/" + again.getInt("id") + "/replay", TOKEN);
+            assertEquals(409, refused.statusCode(), refused.body());
+            JsonObject error = Json.createReader(new StringReader(refused.body())).readObject();
+            assertEquals("M_DEAD_LETTER_COPY_GONE", error.getString("errcode"));
+            assertTrue(error.getString("error").contains("no longer on the dead-letter queue"), error.toString());
+            assertEquals(again, messageDeadLetter(again.getString("message_id")));
+            assertEquals(204, call("DELETE", "api/dead-letters/" + again.getInt("id"), TOKEN).statusCode());
+        }
+    }
+
+    private JsonObject itemDeadLetter(String eventId) {
+        return items().filter(i -> i.getString("appservice_id").equals("replayed") && i.getString("body").contains(eventId))
+                .findFirst().orElse(null);
+    }
+
+    private JsonObject messageDeadLetter(String messageId) {
+        return items().filter(i -> i.getString("message_id").equals(messageId)).findFirst().orElse(null);
+    }
+
+    private List<JsonObject> cutDeadLetters(String sha256) {
+        return items().filter(i -> i.containsKey("body_sha256") && i.getString("body_sha256").equals(sha256)).toList();
+    }
+
+    private Stream<JsonObject> items() {
+        return deadLetters().getJsonArray("items").stream().map(JsonObject.class::cast);
     }
 
     private static JsonObject find(JsonArray items, String body) {

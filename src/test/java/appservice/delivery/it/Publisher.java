@@ -8,8 +8,10 @@ import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import jakarta.jms.Queue;
 import jakarta.jms.TextMessage;
+import java.io.InputStream;
 import java.time.Duration;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.activemq.artemis.jms.client.ActiveMQMessage;
 
 /** Publishes to the events queue as a homeserver does, and reads the dead-letter queue as an operator. */
 public final class Publisher implements AutoCloseable {
@@ -65,6 +67,32 @@ public final class Publisher implements AutoCloseable {
         return send(message);
     }
 
+    /**
+     * Publishes a {@code TextMessage} whose body (as Artemis encodes a text) is read from a stream as it is
+     * sent, in the room's group: a text far larger than this JVM's heap never has to be in it.
+     */
+    public String publishStreamedText(InputStream artemisEncodedText, String roomId) {
+        TextMessage message = context.createTextMessage();
+        try {
+            message.setStringProperty("JMSXGroupID", roomId);
+        } catch (JMSException e) {
+            throw new IllegalStateException(e);
+        }
+        ((ActiveMQMessage) message).getCoreMessage().setBodyInputStream(artemisEncodedText);
+        return send(message);
+    }
+
+    /** Publishes a {@code BytesMessage} whose body is read from a stream as it is sent. */
+    public String publishStreamedBytes(InputStream bytes) {
+        BytesMessage message = context.createBytesMessage();
+        try {
+            message.setObjectProperty("JMS_AMQ_InputStream", bytes);
+        } catch (JMSException e) {
+            throw new IllegalStateException(e);
+        }
+        return send(message);
+    }
+
     public String publishObject(java.io.Serializable object) {
         return send(context.createObjectMessage(object));
     }
@@ -81,6 +109,14 @@ public final class Publisher implements AutoCloseable {
     /** The next message on the dead-letter queue, or null after the timeout. */
     public Message nextDeadLetter(Duration timeout) {
         try (JMSConsumer consumer = context.createConsumer(context.createQueue(QUEUE + ".DLQ"))) {
+            return consumer.receive(timeout.toMillis());
+        }
+    }
+
+    /** Takes the copy of a message off the dead-letter queue (as an operator may); null if it is not there. */
+    public Message takeDeadLetter(String originalMessageId, Duration timeout) {
+        try (JMSConsumer consumer = context.createConsumer(context.createQueue(QUEUE + ".DLQ"),
+                "original_message_id = '" + originalMessageId.replace("'", "''") + "'")) {
             return consumer.receive(timeout.toMillis());
         }
     }
