@@ -19,6 +19,13 @@ final class Faults {
 
     static final long SEED = Long.getLong("faults.seed", 20261128L);
 
+    /**
+     * How many of the invalid-registration cases start the service (each a whole Payara boot): all 18 at full
+     * size; fewer, spread evenly over the list, at CI size. Every case's message is checked by the unit tests
+     * of RegistrationFiles either way.
+     */
+    static final int REGISTRATION_CASES = Integer.getInteger("faults.registration-cases", Integer.MAX_VALUE);
+
     private Faults() {
     }
 

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -48,7 +49,14 @@ class InvalidRegistrationsIT {
         Path apply(Path registrations) throws IOException;
     }
 
+    /** The cases the run starts: all of them, or {@link Faults#REGISTRATION_CASES} spread evenly over the list. */
     static Stream<Case> cases() {
+        List<Case> all = allCases().toList();
+        int every = (int) Math.ceil(all.size() / (double) Math.max(1, Math.min(Faults.REGISTRATION_CASES, all.size())));
+        return java.util.stream.IntStream.range(0, all.size()).filter(i -> i % every == 0).mapToObj(all::get);
+    }
+
+    static Stream<Case> allCases() {
         return Stream.of(
                 new Case("not YAML at all (an INI file)",
                         file("bridge.yaml", "[appservice]\nid = bridge\nurl = http://127.0.0.1:9\n"),

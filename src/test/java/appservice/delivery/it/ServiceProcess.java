@@ -44,7 +44,8 @@ public final class ServiceProcess implements AutoCloseable {
             env.put("DELIVERY_DB_USER", System.getProperty("it.db.user"));
             env.put("DELIVERY_DB_PASSWORD", System.getProperty("it.db.password"));
         }
-        env.put("JAVA_OPTS", "-Xmx512m");
+        // it.jvm.options: set by the integration tests' Maven run (the benchmark, which runs services too, has none).
+        env.put("JAVA_OPTS", ("-Xmx512m " + System.getProperty("it.jvm.options", "")).strip());
         env.putAll(extraEnv);
     }
 
