@@ -27,6 +27,7 @@ final class CountingAppService implements AutoCloseable {
     private volatile boolean down;
     private volatile java.time.Duration delay = java.time.Duration.ZERO;
     private final AtomicInteger requests = new AtomicInteger();
+    private final List<String> answered = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger mostInFlight = new AtomicInteger();
 
@@ -59,6 +60,11 @@ final class CountingAppService implements AutoCloseable {
     /** How many transactions have arrived (answered or not yet). */
     int requests() {
         return requests.get();
+    }
+
+    /** Each transaction answered, in order: its id and the status it got. */
+    List<String> answered() {
+        return List.copyOf(answered);
     }
 
     Receipts receipts() {
@@ -106,6 +112,7 @@ final class CountingAppService implements AutoCloseable {
                 boolean ok = !down;
                 receipts.record(path.substring(PREFIX.length()), body, ok);
                 status = ok ? 200 : 503;
+                answered.add(path.substring(PREFIX.length()) + " " + status);
                 response = (ok ? "{}" : "{\"errcode\":\"M_UNKNOWN\"}").getBytes(StandardCharsets.UTF_8);
             }
         } finally {

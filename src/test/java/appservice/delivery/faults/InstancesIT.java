@@ -75,8 +75,8 @@ class InstancesIT {
                 // the next one from $f2 and $f3, and goes; the lease comes back to this instance at its next round.
                 assertEquals(1, DeliveryFixture.sql("UPDATE appservice_state SET lease_owner = 'elsewhere', lease_until = "
                         + now + " + 3600000, lease_generation = lease_generation + 1 WHERE as_id = 'f'"));
-                DeliveryFixture.sql("DELETE FROM pending_event WHERE id = ANY((SELECT item_ids FROM appservice_txn"
-                        + " WHERE as_id = 'f'))");
+                DeliveryFixture.sql("DELETE FROM pending_event e USING appservice_txn t WHERE t.as_id = 'f'"
+                        + " AND e.id = ANY(t.item_ids)");
                 DeliveryFixture.sql("DELETE FROM appservice_txn WHERE as_id = 'f'");
                 assertEquals(1, DeliveryFixture.sql("INSERT INTO appservice_txn (as_id, txn_id, body, item_count, item_ids,"
                         + " created_at) SELECT 'f', s.last_txn_id + 1, '{\"events\":[' || string_agg(e.event_json, ','"
@@ -112,26 +112,39 @@ class InstancesIT {
             Path first = ServiceProcess.prepare("faults-stop-1", services.urls());
             Path second = ServiceProcess.prepare("faults-stop-2", services.urls());
             try (StandaloneBroker broker = new StandaloneBroker(first.resolve("broker")).start()) {
-                Map<String, String> shared = Map.of("DELIVERY_BROKER_EMBEDDED", "false", "DELIVERY_BROKER_URL", broker.url());
+                // Leases of 40 s, renewed every 10 s: handed over at the stop, the lease goes within a round (10 s);
+                // left to run out, not before 30 s.
+                // A deadline well beyond the application service's 8 s, however loaded the machine.
+                Map<String, String> shared = Map.of("DELIVERY_BROKER_EMBEDDED", "false", "DELIVERY_BROKER_URL", broker.url(),
+                        "DELIVERY_LEASE_DURATION", "PT40S", "DELIVERY_HTTP_READ_TIMEOUT", "PT30S");
                 try (ServiceProcess one = new ServiceProcess(first, shared);
                      ServiceProcess two = new ServiceProcess(second, shared);
                      Publisher publisher = new Publisher(broker.url())) {
                     one.start(); // it takes the only lease
                     two.start();
-                    slow.delay(Duration.ofSeconds(12));
+                    slow.delay(Duration.ofSeconds(8));
                     publisher.publish(Publisher.event("$1", "!r:localhost", "@slow_x:localhost"), "!r:localhost");
                     RecordingAppService.await(() -> slow.requests() >= 1, TIMEOUT, () -> "nothing sent");
 
-                    // SIGTERM while that PUT is in flight: the other instance must not resend it meanwhile.
+                    // SIGTERM while that PUT is in flight. The instance finishes it, then hands the application
+                    // service over at once: the other one sends what comes next, and never the first again.
+                    long stopped = System.nanoTime();
                     one.stop();
                     slow.delay(Duration.ZERO);
                     publisher.publish(Publisher.event("$2", "!r:localhost", "@slow_x:localhost"), "!r:localhost");
                     slow.awaitDelivered(2);
+                    long handedOverAfter = (System.nanoTime() - stopped) / 1_000_000;
                     Thread.sleep(3000); // time for a wrong second copy to show up
 
                     assertEquals(1, slow.mostInFlight(), "two transactions were in flight to one application service at once");
                     assertEquals(List.of("$1", "$2"), slow.receipts().delivered());
+                    assertEquals(2, slow.requests(), "the first transaction was sent again: the stopping instance did not"
+                            + " finish it before it left: " + slow.answered());
+                    // Its lease was given back, not left to run out.
+                    assertTrue(handedOverAfter < 24_000, "the other instance sent " + handedOverAfter + " ms after the stop began");
                     assertEquals(List.of(), slow.receipts().transactionsWithTwoContents());
+                    Faults.report("instances", "stopped with a PUT in flight: handed over " + handedOverAfter
+                            + " ms after the stop, each transaction sent once");
                     two.stop();
                 }
             }
