@@ -62,7 +62,7 @@ class PingIT extends OnServer {
         pinged.awaitRequests(before + 3, TIMEOUT);
         RecordingAppService.await(() -> nextRetryAt() != null && nextRetryAt().isAfter(
                 pinged.received().get(before + 2).at().plusSeconds(7)), TIMEOUT,
-                () -> "no 8 s wait scheduled: " + Health.check(baseUrl(), "appservices"));
+                () -> "no 8 s wait scheduled: " + Admin.appService(baseUrl(), "pinged"));
         Instant scheduled = nextRetryAt();
         pinged.answer(200);
 
@@ -70,14 +70,12 @@ class PingIT extends OnServer {
         pinged.awaitDelivered(1, TIMEOUT);
         Instant retried = pinged.accepted().get(0).at();
         assertTrue(retried.isBefore(scheduled), "retried at " + retried + ", the backoff would have waited until " + scheduled);
-        RecordingAppService.await(() -> Health.state(baseUrl(), "pinged").equals("UP"), TIMEOUT,
-                () -> "not UP: " + Health.check(baseUrl(), "appservices"));
+        RecordingAppService.await(() -> Admin.state(baseUrl(), "pinged").equals("UP"), TIMEOUT,
+                () -> "not UP: " + Admin.appService(baseUrl(), "pinged"));
     }
 
     private Instant nextRetryAt() {
-        JsonObject data = Health.check(baseUrl(), "appservices");
-        return data.containsKey("pinged.next_retry_at")
-                ? Instant.ofEpochMilli(data.getJsonNumber("pinged.next_retry_at").longValue()) : null;
+        return Admin.nextRetryAt(baseUrl(), "pinged").orElse(null);
     }
 
     private HttpResponse<String> ping(String appserviceId, String authorization, String body) {

@@ -29,16 +29,16 @@ class RestartIT {
                 publisher.publish(Publisher.event("$before", "!r:localhost", "@down_x:localhost"), "!r:localhost");
             }
             down.awaitRequests(1, TIMEOUT);
-            RecordingAppService.await(() -> Health.state(service.baseUrl(), "down").equals("DOWN"), TIMEOUT,
-                    () -> "not DOWN: " + Health.check(service.baseUrl(), "appservices"));
+            RecordingAppService.await(() -> Admin.state(service.baseUrl(), "down").equals("DOWN"), TIMEOUT,
+                    () -> "not DOWN: " + Admin.appService(service.baseUrl(), "down"));
             service.stop();
             int attemptsBeforeRestart = down.received().size();
 
             down.answer(200);
             service.start();
             down.awaitDelivered(1, TIMEOUT);
-            RecordingAppService.await(() -> Health.state(service.baseUrl(), "down").equals("UP"), TIMEOUT,
-                    () -> "not UP after recovery: " + Health.check(service.baseUrl(), "appservices"));
+            RecordingAppService.await(() -> Admin.state(service.baseUrl(), "down").equals("UP"), TIMEOUT,
+                    () -> "not UP after recovery: " + Admin.appService(service.baseUrl(), "down"));
 
             List<RecordingAppService.Received> all = down.received();
             assertTrue(all.size() > attemptsBeforeRestart, "the recoverer retried after the restart");
@@ -47,7 +47,7 @@ class RestartIT {
             assertEquals(first.txnId(), recovered.txnId(), "the retry after the restart keeps the transaction id");
             assertEquals(first.body(), recovered.body(), "and its events");
             assertEquals(List.of("$before"), down.deliveredEventIds());
-            assertEquals(0, Health.pendingEvents(service.baseUrl(), "down"));
+            assertEquals(0, Admin.pendingEvents(service.baseUrl(), "down"));
             service.stop();
         }
     }
@@ -69,8 +69,8 @@ class RestartIT {
                             + "\"sender\":\"@alice:localhost\",\"to_user_id\":\"@bridge_bob:localhost\","
                             + "\"to_device_id\":\"DEV\",\"content\":{\"action\":\"request\"}}}", "td");
                 }
-                RecordingAppService.await(() -> Health.pendingEvents(service.baseUrl(), "bridge") == 2, TIMEOUT,
-                        () -> "not stored: " + Health.check(service.baseUrl(), "appservices"));
+                RecordingAppService.await(() -> Admin.pendingEvents(service.baseUrl(), "bridge") == 2, TIMEOUT,
+                        () -> "not stored: " + Admin.appService(service.baseUrl(), "bridge"));
                 service.stop();
 
                 // The operator turns ephemeral data off; what was stored under the old registration still goes.
@@ -81,8 +81,8 @@ class RestartIT {
                                 .anyMatch(txn -> txn.body().contains("de.sorunome.msc2409.to_device")), TIMEOUT,
                         () -> "the to-device message never went out: " + bridge.accepted());
                 assertEquals(List.of("$first"), bridge.deliveredEventIds());
-                RecordingAppService.await(() -> Health.pendingEvents(service.baseUrl(), "bridge") == 0, TIMEOUT,
-                        () -> "still pending: " + Health.check(service.baseUrl(), "appservices"));
+                RecordingAppService.await(() -> Admin.pendingEvents(service.baseUrl(), "bridge") == 0, TIMEOUT,
+                        () -> "still pending: " + Admin.appService(service.baseUrl(), "bridge"));
                 service.stop();
             }
         }

@@ -31,8 +31,8 @@ class TooLargeIT extends OnServer {
             for (int i = 0; i < 100; i++) {
                 publish(publisher, "$e" + i, published);
             }
-            RecordingAppService.await(() -> Health.pendingEvents(baseUrl(), "picky") >= 101, TIMEOUT,
-                    () -> "pending: " + Health.check(baseUrl(), "appservices"));
+            RecordingAppService.await(() -> Admin.pendingEvents(baseUrl(), "picky") >= 101, TIMEOUT,
+                    () -> "pending: " + Admin.appService(baseUrl(), "picky"));
             picky.delay(Duration.ZERO);
             picky.awaitDelivered(101, TIMEOUT);
 
@@ -43,7 +43,7 @@ class TooLargeIT extends OnServer {
             assertTrue(picky.accepted().stream().noneMatch(r -> refused.contains(r.txnId())), "a refused id is never sent again");
             assertTrue(picky.accepted().stream().allMatch(r -> eventCount(r.body()) <= 30));
             DeliveryIT.assertTxnIdsIncrease(picky.received());
-            assertEquals("UP", Health.state(baseUrl(), "picky"), "413 is not an outage");
+            assertEquals("UP", Admin.state(baseUrl(), "picky"), "413 is not an outage");
 
             // An event refused even alone: a dead letter, and what comes after it still arrives.
             publisher.publish(Publisher.event("$huge", "!r:localhost", "@picky_a:localhost"), "!r:localhost");
@@ -51,9 +51,9 @@ class TooLargeIT extends OnServer {
             picky.awaitDelivered(102, TIMEOUT);
             assertEquals("$after", picky.deliveredEventIds().get(101));
             assertFalse(picky.deliveredEventIds().contains("$huge"));
-            RecordingAppService.await(() -> Health.check(baseUrl(), "appservices").getJsonNumber("dead_letters").longValue() == 1,
-                    TIMEOUT, () -> "no dead letter: " + Health.check(baseUrl(), "appservices"));
-            assertEquals(0, Health.pendingEvents(baseUrl(), "picky"));
+            RecordingAppService.await(() -> Admin.deadLetters(baseUrl()) == 1,
+                    TIMEOUT, () -> "no dead letter: " + Admin.deadLetters(baseUrl()));
+            assertEquals(0, Admin.pendingEvents(baseUrl(), "picky"));
         }
     }
 
