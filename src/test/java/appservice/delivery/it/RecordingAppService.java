@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
@@ -46,6 +47,7 @@ public final class RecordingAppService implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<Received> pings = new CopyOnWriteArrayList<>();
+    private final AtomicInteger pingsArrived = new AtomicInteger();
     private volatile Function<String, Integer> status = body -> 200;
     private volatile int pingStatus = 200;
     private volatile Duration delay = Duration.ZERO;
@@ -81,6 +83,11 @@ public final class RecordingAppService implements AutoCloseable {
 
     public List<Received> pings() {
         return List.copyOf(pings);
+    }
+
+    /** Pings that have arrived, answered or not yet (still in their delay). */
+    public int pingsArrived() {
+        return pingsArrived.get();
     }
 
     public void delay(Duration delay) {
@@ -142,6 +149,9 @@ public final class RecordingAppService implements AutoCloseable {
             if (!ping && !transaction) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
+            }
+            if (ping) {
+                pingsArrived.incrementAndGet();
             }
             if (!delay.isZero()) {
                 try {
