@@ -1,7 +1,7 @@
 package appservice.delivery.bench;
 
 import appservice.delivery.it.DeliveryFixture;
-import appservice.delivery.it.Health;
+import appservice.delivery.it.Admin;
 import appservice.delivery.it.Http;
 import appservice.delivery.it.ServiceProcess;
 import java.io.IOException;
@@ -365,7 +365,7 @@ public final class Bench {
             if (!service.isAlive()) {
                 throw new IllegalStateException("the service died with " + pending + " stored\n" + tail(service));
             }
-            long now = Health.pendingEvents(service.baseUrl(), asId);
+            long now = Admin.pendingEvents(service.baseUrl(), asId);
             if (now != pending) {
                 pending = now;
                 lastProgress = System.nanoTime();

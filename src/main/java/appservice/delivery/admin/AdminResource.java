@@ -181,7 +181,7 @@ public class AdminResource {
         Map<String, AppServiceState> states = new java.util.HashMap<>();
         transactions.states().forEach(s -> states.put(s.asId(), s));
         return new Overview(states, transactions.pendingCounts(), transactions.openTxnIds(),
-                transactions.oldestPending(), System.currentTimeMillis());
+                transactions.oldestPending(registrations.all()), System.currentTimeMillis());
     }
 
     private record Overview(Map<String, AppServiceState> states, Map<String, Long> pending,

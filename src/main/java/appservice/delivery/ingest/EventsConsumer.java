@@ -13,6 +13,8 @@ import jakarta.jms.Message;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -68,6 +70,8 @@ public class EventsConsumer {
     ManagedThreadFactory threadFactory;
 
     private final List<Thread> threads = new ArrayList<>();
+    /** Each open consumer's "connection lost" flag: readiness counts the consumers from these, not from the broker. */
+    private final Set<AtomicBoolean> open = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
     private ActiveMQConnectionFactory factory;
     private String url;
@@ -84,6 +88,11 @@ public class EventsConsumer {
         }
         LOG.info(consumers + " consumers on queue " + queue + " at " + url + (broker.embedded() ? " (the embedded broker)" : "")
                 + ", up to " + batchSize + " messages per database transaction");
+    }
+
+    /** How many consumers are on the queue now: those open whose connection has not failed. */
+    public int connectedConsumers() {
+        return (int) open.stream().filter(lost -> !lost.get()).count();
     }
 
     /**
@@ -126,11 +135,16 @@ public class EventsConsumer {
                     LOG.info("Consuming from " + url + " again");
                     disconnected = false;
                 }
-                while (!stopping && !connectionLost.get()) {
-                    List<Message> batch = receiveBatch(consumer);
-                    if (!batch.isEmpty()) {
-                        process(context, batch);
+                open.add(connectionLost);
+                try {
+                    while (!stopping && !connectionLost.get()) {
+                        List<Message> batch = receiveBatch(consumer);
+                        if (!batch.isEmpty()) {
+                            process(context, batch);
+                        }
                     }
+                } finally {
+                    open.remove(connectionLost);
                 }
             } catch (JMSRuntimeException e) {
                 if (!disconnected && !stopping) {

@@ -20,6 +20,14 @@ record PingOutcome(int status, JsonObject body) {
         return error(400, "M_BAD_JSON", "Invalid request body: " + why);
     }
 
+    static PingOutcome tooLarge() {
+        return error(413, "M_TOO_LARGE", "The request body is over " + PingBody.LIMIT + " bytes");
+    }
+
+    static PingOutcome alreadyPinging() {
+        return error(429, "M_LIMIT_EXCEEDED", "A ping of this application service is already in progress");
+    }
+
     static PingOutcome urlNotSet() {
         return error(400, "M_URL_NOT_SET", "The application service has no URL");
     }

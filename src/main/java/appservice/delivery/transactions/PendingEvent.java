@@ -20,8 +20,6 @@ import jakarta.persistence.Table;
         query = "SELECT e.id FROM PendingEvent e WHERE e.asId = :as")
 @NamedQuery(name = "PendingEvent.countByAs",
         query = "SELECT e.asId, COUNT(e) FROM PendingEvent e GROUP BY e.asId")
-@NamedQuery(name = "PendingEvent.oldestByAs",
-        query = "SELECT e.asId, MIN(e.receivedAt) FROM PendingEvent e GROUP BY e.asId")
 public class PendingEvent {
 
     @Id

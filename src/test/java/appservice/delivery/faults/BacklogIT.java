@@ -3,7 +3,7 @@ package appservice.delivery.faults;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import appservice.delivery.it.Health;
+import appservice.delivery.it.Admin;
 import appservice.delivery.it.RecordingAppService;
 import appservice.delivery.it.ServiceProcess;
 import java.io.IOException;
@@ -48,15 +48,15 @@ class BacklogIT {
                 for (int quarter = 1; quarter <= 4; quarter++) {
                     int stored = events / 4 * quarter;
                     long deadline = System.nanoTime() + Duration.ofMinutes(60).toNanos();
-                    while (Health.pendingEvents(service.baseUrl(), as.id()) < stored) {
+                    while (Admin.pendingEvents(service.baseUrl(), as.id()) < stored) {
                         assertTrue(service.isAlive(), "the service died:\n" + tail(service.log()));
-                        assertTrue(System.nanoTime() < deadline, "only " + Health.pendingEvents(service.baseUrl(), as.id())
+                        assertTrue(System.nanoTime() < deadline, "only " + Admin.pendingEvents(service.baseUrl(), as.id())
                                 + " of " + stored + " events stored after an hour");
                         maxResident = Math.max(maxResident, service.residentBytes());
                         Thread.sleep(1000);
                     }
                     bytesAt[quarter - 1] = databaseBytes(dir) - empty;
-                    storedAt[quarter - 1] = Health.pendingEvents(service.baseUrl(), as.id());
+                    storedAt[quarter - 1] = Admin.pendingEvents(service.baseUrl(), as.id());
                 }
                 traffic.await(Duration.ofMinutes(5));
                 long storeSeconds = Math.max(1, (System.nanoTime() - start) / 1_000_000_000);
@@ -79,7 +79,7 @@ class BacklogIT {
                 Thread.sleep(3000);
                 ledger.verify(as);
                 assertFalse(service.log().contains("OutOfMemoryError"), "the service ran out of memory");
-                RecordingAppService.await(() -> "UP".equals(Health.state(service.baseUrl(), as.id())),
+                RecordingAppService.await(() -> "UP".equals(Admin.state(service.baseUrl(), as.id())),
                         Duration.ofMinutes(1), () -> "not UP after draining");
                 Faults.report("backlog", events + " events stored for a DOWN AS in " + storeSeconds + " s ("
                         + events / storeSeconds + "/s); database +" + bytesAt[0] / 1_048_576 + ", +"

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import appservice.delivery.faults.MisbehavingAppService.Misbehaviour;
-import appservice.delivery.it.Health;
+import appservice.delivery.it.Admin;
 import appservice.delivery.it.RecordingAppService;
 import appservice.delivery.it.ServiceProcess;
 import java.time.Duration;
@@ -73,7 +73,7 @@ class MisbehavingAppServicesIT {
                 for (MisbehavingAppService as : bad) {
                     ledger.verify(as.id(), as.receipts());
                     assertTrue(log.contains("AS " + as.id() + " DOWN"), as.id() + " should have been marked DOWN");
-                    RecordingAppService.await(() -> "UP".equals(Health.state(service.baseUrl(), as.id())),
+                    RecordingAppService.await(() -> "UP".equals(Admin.state(service.baseUrl(), as.id())),
                             Duration.ofSeconds(30), () -> as.id() + " is not UP again");
                     figures.append(as.id()).append(": ").append(as.transactions()).append(" requests; ");
                     if (as.misbehaviour() != Misbehaviour.REFUSED) {

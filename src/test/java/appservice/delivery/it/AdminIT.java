@@ -22,6 +22,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** Operators see every application service's state, and retry, pause and resume them; dead letters too. */
@@ -88,6 +90,10 @@ class AdminIT extends OnServer {
         Thread.sleep(2000); // the one-second sweep has had its chances to send
         assertTrue(paused.received().isEmpty(), "nothing is sent while paused");
         assertEquals("PAUSED", appService("paused").getString("state"));
+        // The gauges show it within their refresh (every 5 s), paused counting as not UP.
+        RecordingAppService.await(() -> gauge("pending_events", "paused") == 5 && gauge("state", "paused") == 0
+                && gauge("lag_seconds", "paused") >= 0, TIMEOUT,
+                () -> "gauges: " + Http.send("GET", metricsUrl(), null, null).body());
 
         assertEquals("UP", json(call("POST", "api/appservices/paused/resume", TOKEN)).asJsonObject().getString("state"));
         paused.awaitDelivered(5, TIMEOUT);
@@ -204,6 +210,13 @@ class AdminIT extends OnServer {
 
     private Stream<JsonObject> items() {
         return deadLetters().getJsonArray("items").stream().map(JsonObject.class::cast);
+    }
+
+    /** A gauge's value for an application service in the Prometheus text of /metrics; NaN if it is not there. */
+    private double gauge(String name, String asId) {
+        Pattern line = Pattern.compile("^" + name + "\\{[^}]*appservice=\"" + asId + "\"[^}]*\\}\\s+(\\S+)", Pattern.MULTILINE);
+        Matcher value = line.matcher(Http.send("GET", metricsUrl(), null, null).body());
+        return value.find() ? Double.parseDouble(value.group(1)) : Double.NaN;
     }
 
     private static JsonObject find(JsonArray items, String body) {

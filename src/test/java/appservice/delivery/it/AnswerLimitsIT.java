@@ -46,8 +46,8 @@ class AnswerLimitsIT extends OnServer {
                 verbose.awaitDelivered(i + 1, TIMEOUT);
             }
         }
-        RecordingAppService.await(() -> Health.pendingEvents(baseUrl(), "verbose") == 0, TIMEOUT,
-                () -> "verbose still has events waiting: " + Health.check(baseUrl(), "appservices"));
+        RecordingAppService.await(() -> Admin.pendingEvents(baseUrl(), "verbose") == 0, TIMEOUT,
+                () -> "verbose still has events waiting: " + Admin.appService(baseUrl(), "verbose"));
 
         assertEquals(List.of("$verbose0", "$verbose1", "$verbose2"), verbose.deliveredEventIds());
         List<String> txnIds = verbose.received().stream().map(RecordingAppService.Received::txnId).toList();
@@ -84,7 +84,7 @@ class AnswerLimitsIT extends OnServer {
         slow.trickle(SlowLink.Pace.FULL);
         RecordingAppService.await(() -> "UP".equals(appService(id).getString("state")), TIMEOUT,
                 () -> id + " is not UP again: " + appService(id));
-        assertEquals(0, Health.pendingEvents(baseUrl(), id));
+        assertEquals(0, Admin.pendingEvents(baseUrl(), id));
         List<RecordingAppService.Received> requests = slow.received();
         assertTrue(requests.size() >= 2, id + " was never sent its transaction again");
         RecordingAppService.Received first = requests.get(0);

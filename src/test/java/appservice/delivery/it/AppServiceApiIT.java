@@ -71,15 +71,15 @@ class AppServiceApiIT extends OnServer {
         try (Publisher publisher = new Publisher()) {
             publisher.publish(Publisher.event("$first", "!rr:localhost", "@unstable_u:localhost"), "!rr:localhost");
             unstable.awaitRequests(1, TIMEOUT);
-            RecordingAppService.await(() -> Health.state(baseUrl(), "unstable").equals("DOWN"), TIMEOUT,
-                    () -> "not DOWN: " + Health.check(baseUrl(), "appservices"));
+            RecordingAppService.await(() -> Admin.state(baseUrl(), "unstable").equals("DOWN"), TIMEOUT,
+                    () -> "not DOWN: " + Admin.appService(baseUrl(), "unstable"));
             IntStream.range(0, 150).forEach(i -> publisher.publish("{\"kind\":\"ephemeral\",\"event\":{\"type\":\"m.receipt\","
                     + "\"room_id\":\"!rr:localhost\",\"content\":{\"$e" + i + "\":{}}},\"room_members\":[\"@unstable_u:localhost\"]}",
                     "!rr:localhost"));
         }
         // All stored while DOWN (Synapse drops ephemeral data then): the event's transaction and 150 receipts.
-        RecordingAppService.await(() -> Health.pendingEvents(baseUrl(), "unstable") == 151, TIMEOUT,
-                () -> "pending: " + Health.check(baseUrl(), "appservices"));
+        RecordingAppService.await(() -> Admin.pendingEvents(baseUrl(), "unstable") == 151, TIMEOUT,
+                () -> "pending: " + Admin.appService(baseUrl(), "unstable"));
         unstable.answer(200);
 
         RecordingAppService.await(() -> receiptsDelivered(unstable, before) == 150, Duration.ofSeconds(90),

@@ -27,9 +27,9 @@ class DeliveryIT extends OnServer {
         assertEquals("Bearer hs-bridge", txn.authorization());
         assertEquals(List.of("$one"), txn.eventIds());
         assertTrue(txn.body().contains("\"body\":\"hello $one\""), txn.body());
-        RecordingAppService.await(() -> Health.pendingEvents(baseUrl(), "bridge") == 0, TIMEOUT,
-                () -> "bridge still has pending events: " + Health.check(baseUrl(), "appservices"));
-        assertEquals("UP", Health.state(baseUrl(), "bridge"));
+        RecordingAppService.await(() -> Admin.pendingEvents(baseUrl(), "bridge") == 0, TIMEOUT,
+                () -> "bridge still has pending events: " + Admin.appService(baseUrl(), "bridge"));
+        assertEquals("UP", Admin.state(baseUrl(), "bridge"));
         assertTrue(DeliveryFixture.appService("bystander").received().isEmpty(), "an uninterested AS got a txn");
     }
 

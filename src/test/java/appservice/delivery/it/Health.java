@@ -11,7 +11,10 @@ public final class Health {
     private Health() {
     }
 
-    /** The data of the named check, e.g. {@code appservices}: {@code <id>.state}, {@code <id>.pending_events}. */
+    /**
+     * The data of the named check, {@code delivery} or {@code appservices}. Each application service's state
+     * and backlog are not there but in the admin API: see {@link Admin}.
+     */
     public static JsonObject check(String baseUrl, String name) {
         for (JsonValue check : ready(baseUrl).getJsonArray("checks")) {
             JsonObject object = check.asJsonObject();
@@ -20,14 +23,6 @@ public final class Health {
             }
         }
         throw new AssertionError("no health check " + name + " in " + ready(baseUrl));
-    }
-
-    public static String state(String baseUrl, String asId) {
-        return check(baseUrl, "appservices").getString(asId + ".state", "unknown");
-    }
-
-    public static long pendingEvents(String baseUrl, String asId) {
-        return check(baseUrl, "appservices").getJsonNumber(asId + ".pending_events").longValue();
     }
 
     public static JsonObject ready(String baseUrl) {

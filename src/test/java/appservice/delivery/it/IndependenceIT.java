@@ -26,9 +26,9 @@ class IndependenceIT extends OnServer {
 
         healthy.awaitDelivered(20, TIMEOUT);
         assertTrue(hanging.received().isEmpty(), "healthy got everything while hanging was still hanging");
-        RecordingAppService.await(() -> Health.state(baseUrl(), "hanging").equals("DOWN"), TIMEOUT,
-                () -> "hanging should be DOWN after the read timeout: " + Health.check(baseUrl(), "appservices"));
-        assertEquals("UP", Health.state(baseUrl(), "healthy"));
+        RecordingAppService.await(() -> Admin.state(baseUrl(), "hanging").equals("DOWN"), TIMEOUT,
+                () -> "hanging should be DOWN after the read timeout: " + Admin.appService(baseUrl(), "hanging"));
+        assertEquals("UP", Admin.state(baseUrl(), "healthy"));
         hanging.delay(Duration.ZERO);
     }
 }

@@ -51,6 +51,7 @@ public final class RecordingAppService implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<Received> pings = new CopyOnWriteArrayList<>();
+    private final AtomicInteger pingsArrived = new AtomicInteger();
     private volatile Function<String, Integer> status = body -> 200;
     private volatile int pingStatus = 200;
     private volatile Duration delay = Duration.ZERO;
@@ -115,6 +116,11 @@ public final class RecordingAppService implements AutoCloseable {
 
     public List<Received> pings() {
         return List.copyOf(pings);
+    }
+
+    /** Pings that have arrived, answered or not yet (still in their delay). */
+    public int pingsArrived() {
+        return pingsArrived.get();
     }
 
     public void delay(Duration delay) {
@@ -209,6 +215,9 @@ public final class RecordingAppService implements AutoCloseable {
             if (!ping && !transaction) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
+            }
+            if (ping) {
+                pingsArrived.incrementAndGet();
             }
             arrivals.incrementAndGet();
             try {

@@ -18,8 +18,8 @@ class RecoveryIT extends OnServer {
         try (Publisher publisher = new Publisher()) {
             publisher.publish(Publisher.event("$first", "!r:localhost", "@flaky_a:localhost"), "!r:localhost");
             flaky.awaitRequests(1, TIMEOUT);
-            RecordingAppService.await(() -> Health.state(baseUrl(), "flaky").equals("DOWN"), TIMEOUT,
-                    () -> "flaky is not DOWN: " + Health.check(baseUrl(), "appservices"));
+            RecordingAppService.await(() -> Admin.state(baseUrl(), "flaky").equals("DOWN"), TIMEOUT,
+                    () -> "flaky is not DOWN: " + Admin.appService(baseUrl(), "flaky"));
             // Published while DOWN: waits, and goes out after the retried transaction.
             publisher.publish(Publisher.event("$second", "!r:localhost", "@flaky_a:localhost"), "!r:localhost");
         }
@@ -38,9 +38,9 @@ class RecoveryIT extends OnServer {
         assertAtLeast(Duration.ofSeconds(2), Duration.between(attempts.get(0).at(), attempts.get(1).at()));
         assertAtLeast(Duration.ofSeconds(4), Duration.between(attempts.get(1).at(), attempts.get(2).at()));
         assertEquals(List.of("$first", "$second"), flaky.deliveredEventIds());
-        RecordingAppService.await(() -> Health.state(baseUrl(), "flaky").equals("UP"), TIMEOUT,
-                () -> "flaky is not UP again: " + Health.check(baseUrl(), "appservices"));
-        assertEquals(0, Health.pendingEvents(baseUrl(), "flaky"));
+        RecordingAppService.await(() -> Admin.state(baseUrl(), "flaky").equals("UP"), TIMEOUT,
+                () -> "flaky is not UP again: " + Admin.appService(baseUrl(), "flaky"));
+        assertEquals(0, Admin.pendingEvents(baseUrl(), "flaky"));
     }
 
     private static void assertAtLeast(Duration expected, Duration actual) {

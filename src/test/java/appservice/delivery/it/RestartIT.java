@@ -29,8 +29,8 @@ class RestartIT {
                 publisher.publish(Publisher.event("$before", "!r:localhost", "@down_x:localhost"), "!r:localhost");
             }
             down.awaitRequests(1, TIMEOUT);
-            RecordingAppService.await(() -> Health.state(service.baseUrl(), "down").equals("DOWN"), TIMEOUT,
-                    () -> "not DOWN: " + Health.check(service.baseUrl(), "appservices"));
+            RecordingAppService.await(() -> Admin.state(service.baseUrl(), "down").equals("DOWN"), TIMEOUT,
+                    () -> "not DOWN: " + Admin.appService(service.baseUrl(), "down"));
             service.stop();
             int attemptsBeforeRestart = down.received().size();
             String instance = instanceId(service.log());
@@ -39,8 +39,8 @@ class RestartIT {
             service.start();
             assertEquals(instance, instanceId(service.log()), "an instance keeps its id across a restart");
             down.awaitDelivered(1, TIMEOUT);
-            RecordingAppService.await(() -> Health.state(service.baseUrl(), "down").equals("UP"), TIMEOUT,
-                    () -> "not UP after recovery: " + Health.check(service.baseUrl(), "appservices"));
+            RecordingAppService.await(() -> Admin.state(service.baseUrl(), "down").equals("UP"), TIMEOUT,
+                    () -> "not UP after recovery: " + Admin.appService(service.baseUrl(), "down"));
 
             List<RecordingAppService.Received> all = down.received();
             assertTrue(all.size() > attemptsBeforeRestart, "the recoverer retried after the restart");
@@ -49,7 +49,7 @@ class RestartIT {
             assertEquals(first.txnId(), recovered.txnId(), "the retry after the restart keeps the transaction id");
             assertEquals(first.body(), recovered.body(), "and its events");
             assertEquals(List.of("$before"), down.deliveredEventIds());
-            assertEquals(0, Health.pendingEvents(service.baseUrl(), "down"));
+            assertEquals(0, Admin.pendingEvents(service.baseUrl(), "down"));
             service.stop();
         }
     }
@@ -67,8 +67,8 @@ class RestartIT {
                         publisher.publish(Publisher.event(id, "!r:localhost", "@later_x:localhost"), "!r:localhost");
                     }
                 }
-                RecordingAppService.await(() -> Health.pendingEvents(service.baseUrl(), "later") == 3, TIMEOUT,
-                        () -> "not stored: " + Health.check(service.baseUrl(), "appservices"));
+                RecordingAppService.await(() -> Admin.pendingEvents(service.baseUrl(), "later") == 3, TIMEOUT,
+                        () -> "not stored: " + Admin.appService(service.baseUrl(), "later"));
                 service.stop();
 
                 // The operator takes its URL away: what it had can never be sent, and nothing new is kept for it.
@@ -85,7 +85,7 @@ class RestartIT {
                 RecordingAppService.await(() -> Health.check(service.baseUrl(), "delivery")
                         .getJsonNumber("unwanted_events").longValue() == 3, TIMEOUT,
                         () -> "not taken: " + Health.check(service.baseUrl(), "delivery"));
-                assertEquals(0, Health.pendingEvents(service.baseUrl(), "later"), "nothing is kept for it");
+                assertEquals(0, Admin.pendingEvents(service.baseUrl(), "later"), "nothing is kept for it");
                 service.stop();
             }
         }
@@ -118,8 +118,8 @@ class RestartIT {
                             + "\"content\":{\"user_ids\":[\"@bridge_x:localhost\"]}},\"room_members\":[\"@bridge_x:localhost\"]}",
                             "!r:localhost");
                 }
-                RecordingAppService.await(() -> Health.pendingEvents(service.baseUrl(), "bridge") == 3, TIMEOUT,
-                        () -> "not stored: " + Health.check(service.baseUrl(), "appservices"));
+                RecordingAppService.await(() -> Admin.pendingEvents(service.baseUrl(), "bridge") == 3, TIMEOUT,
+                        () -> "not stored: " + Admin.appService(service.baseUrl(), "bridge"));
                 service.stop();
 
                 // The operator turns ephemeral data off; what was stored under the old registration still goes.
@@ -134,8 +134,8 @@ class RestartIT {
                                 && txn.body().contains("m.typing")),
                         "the ephemeral event stored before the change never went out: " + bridge.accepted());
                 assertEquals(List.of("$first"), bridge.deliveredEventIds());
-                RecordingAppService.await(() -> Health.pendingEvents(service.baseUrl(), "bridge") == 0, TIMEOUT,
-                        () -> "still pending: " + Health.check(service.baseUrl(), "appservices"));
+                RecordingAppService.await(() -> Admin.pendingEvents(service.baseUrl(), "bridge") == 0, TIMEOUT,
+                        () -> "still pending: " + Admin.appService(service.baseUrl(), "bridge"));
                 service.stop();
             }
         }

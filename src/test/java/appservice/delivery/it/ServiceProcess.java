@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The packaged runtime (target/dist) run as an operator runs it: its start script, configured through
- * DELIVERY_* environment variables, in its own process that a test can stop, kill -9 and restart.
+ * DELIVERY_* environment variables, in its own process that a test can stop, kill -9 and restart. Its
+ * admin API is on, with {@link Admin#TOKEN}, unless the test sets DELIVERY_ADMIN_TOKEN itself.
  */
 public final class ServiceProcess implements AutoCloseable {
 
@@ -44,6 +45,7 @@ public final class ServiceProcess implements AutoCloseable {
             env.put("DELIVERY_DB_USER", System.getProperty("it.db.user"));
             env.put("DELIVERY_DB_PASSWORD", System.getProperty("it.db.password"));
         }
+        env.put("DELIVERY_ADMIN_TOKEN", Admin.TOKEN);
         // it.jvm.options: set by the integration tests' Maven run (the benchmark, which runs services too, has none).
         env.put("JAVA_OPTS", ("-Xmx512m " + System.getProperty("it.jvm.options", "")).strip());
         env.putAll(extraEnv);

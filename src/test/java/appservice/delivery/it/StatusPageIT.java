@@ -26,7 +26,7 @@ class StatusPageIT {
     void anOperatorSeesADownApplicationServiceAndBringsItBackWithOneClick() throws Exception {
         try (RecordingAppService bridge = new RecordingAppService("bridge");
              ServiceProcess service = new ServiceProcess(ServiceProcess.prepare("status-page", bridge),
-                     Map.of("DELIVERY_ADMIN_TOKEN", "status-page-token"))) {
+                     Map.of())) {
             bridge.answer(500);
             service.start();
             try (Publisher publisher = service.publisher()) {
@@ -34,16 +34,16 @@ class StatusPageIT {
             }
             // Four real failures (after 2, 4 and 8 s): the next automatic retry is 16 s away.
             bridge.awaitRequests(4, TIMEOUT);
-            RecordingAppService.await(() -> Health.check(service.baseUrl(), "appservices").containsKey("bridge.next_retry_at")
-                    && nextRetryAt(service).isAfter(bridge.received().get(3).at().plusSeconds(15)), TIMEOUT,
-                    () -> "no 16 s wait: " + Health.check(service.baseUrl(), "appservices"));
-            Instant automaticRetry = nextRetryAt(service);
+            RecordingAppService.await(() -> Admin.nextRetryAt(service.baseUrl(), "bridge")
+                    .filter(at -> at.isAfter(bridge.received().get(3).at().plusSeconds(15))).isPresent(), TIMEOUT,
+                    () -> "no 16 s wait: " + Admin.appService(service.baseUrl(), "bridge"));
+            Instant automaticRetry = Admin.nextRetryAt(service.baseUrl(), "bridge").orElseThrow();
             bridge.answer(200);
 
             Path screenshot = Path.of("target", "status-page.png").toAbsolutePath();
             Files.deleteIfExists(screenshot);
             Path script = Path.of("src", "test", "browser", "status-page.mjs").toAbsolutePath();
-            Process browser = new ProcessBuilder("node", script.toString(), service.baseUrl(), "status-page-token",
+            Process browser = new ProcessBuilder("node", script.toString(), service.baseUrl(), Admin.TOKEN,
                     "bridge", screenshot.toString()).redirectErrorStream(true)
                     .redirectOutput(DeliveryFixture.IT_DIR.resolve("status-page/browser.log").toFile()).start();
             assertTrue(browser.waitFor(120, TimeUnit.SECONDS), "the browser script did not finish");
@@ -54,13 +54,8 @@ class StatusPageIT {
             assertEquals(1, bridge.accepted().size());
             assertTrue(bridge.accepted().get(0).at().isBefore(automaticRetry),
                     "the click retried it, before the recoverer would have: " + output);
-            assertEquals("UP", Health.state(service.baseUrl(), "bridge"));
+            assertEquals("UP", Admin.state(service.baseUrl(), "bridge"));
             service.stop();
         }
-    }
-
-    private static Instant nextRetryAt(ServiceProcess service) {
-        return Instant.ofEpochMilli(Health.check(service.baseUrl(), "appservices")
-                .getJsonNumber("bridge.next_retry_at").longValue());
     }
 }

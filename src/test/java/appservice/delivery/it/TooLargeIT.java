@@ -32,8 +32,8 @@ class TooLargeIT extends OnServer {
             for (int i = 0; i < 100; i++) {
                 publish(publisher, "$e" + i, published);
             }
-            RecordingAppService.await(() -> Health.pendingEvents(baseUrl(), "picky") >= 101, TIMEOUT,
-                    () -> "pending: " + Health.check(baseUrl(), "appservices"));
+            RecordingAppService.await(() -> Admin.pendingEvents(baseUrl(), "picky") >= 101, TIMEOUT,
+                    () -> "pending: " + Admin.appService(baseUrl(), "picky"));
             picky.release();
             // Held longer than the read timeout, the first transaction may have been sent again: same id, same body.
             RecordingAppService.await(() -> picky.eventsOnce().size() >= 101, TIMEOUT, () -> "got " + picky.eventsOnce());
@@ -45,7 +45,7 @@ class TooLargeIT extends OnServer {
             assertTrue(picky.accepted().stream().noneMatch(r -> refused.contains(r.txnId())), "a refused id is never sent again");
             assertTrue(picky.accepted().stream().allMatch(r -> eventCount(r.body()) <= 30));
             DeliveryIT.assertTxnIdsIncrease(picky.received());
-            assertEquals("UP", Health.state(baseUrl(), "picky"), "413 is not an outage");
+            assertEquals("UP", Admin.state(baseUrl(), "picky"), "413 is not an outage");
 
             // An event refused even alone: a dead letter, and what comes after it still arrives.
             publisher.publish(Publisher.event("$huge", "!r:localhost", "@picky_a:localhost"), "!r:localhost");
@@ -55,7 +55,7 @@ class TooLargeIT extends OnServer {
             assertFalse(picky.eventsOnce().contains("$huge"));
             RecordingAppService.await(() -> deadLettersOf("picky").contains("$huge"), TIMEOUT,
                     () -> "no dead letter: " + deadLettersOf("picky"));
-            assertEquals(0, Health.pendingEvents(baseUrl(), "picky"));
+            assertEquals(0, Admin.pendingEvents(baseUrl(), "picky"));
         }
     }
 
@@ -73,8 +73,8 @@ class TooLargeIT extends OnServer {
             publisher.publish(Publisher.event("$huge", room, "@mixed_a:localhost"), room);
             publisher.publish("{\"kind\":\"ephemeral\",\"event\":{\"type\":\"m.typing\",\"room_id\":\"" + room
                     + "\",\"content\":{\"user_ids\":[\"@mixed_a:localhost\"]}},\"room_members\":[\"@mixed_a:localhost\"]}", room);
-            RecordingAppService.await(() -> Health.pendingEvents(baseUrl(), "mixed") >= 3, TIMEOUT,
-                    () -> "pending: " + Health.check(baseUrl(), "appservices"));
+            RecordingAppService.await(() -> Admin.pendingEvents(baseUrl(), "mixed") >= 3, TIMEOUT,
+                    () -> "pending: " + Admin.appService(baseUrl(), "mixed"));
             mixed.release();
             publisher.publish(Publisher.event("$after", room, "@mixed_a:localhost"), room);
 
