@@ -82,6 +82,8 @@ public class Startup {
     @Inject
     EventsConsumer consumer;
 
+    private boolean stopped;
+
     @PostConstruct
     void start() {
         try {
@@ -102,12 +104,21 @@ public class Startup {
     }
 
     /**
-     * The orderly stop (SIGTERM, undeployment). Each bean also cleans up after itself when the application's
-     * beans go, but in no particular order: the broker would go before its consumers (which then spun
-     * reconnecting and held the stop up for many seconds) and the leases before the PUTs in flight.
+     * The orderly stop (SIGTERM, undeployment), once: called by {@link OrderlyStop} when the web module
+     * goes, while the application's data source is still there (on Payara it is gone by the time this bean's
+     * own {@code @PreDestroy} runs, so a stop from there could neither complete the PUTs in flight nor give
+     * the leases back), else at this bean's destruction. Each bean also cleans up after itself when the
+     * application's beans go, but in no particular order: the broker would go before its consumers (which
+     * then spun reconnecting and held the stop up for many seconds) and the leases before the PUTs in flight.
      */
     @PreDestroy
-    void stop() {
+    public void stop() {
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+        }
         long start = System.nanoTime();
         schedule.stop();
         consumer.stop();

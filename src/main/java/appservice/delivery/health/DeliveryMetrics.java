@@ -113,25 +113,36 @@ public class DeliveryMetrics {
 
     /** A transaction was accepted: counts its items by kind. */
     public void sent(String asId, Map<String, Long> itemsByKind, Duration took) {
-        if (meters == null) {
-            return;
-        }
-        Sending of = sending(asId);
-        of.transactions().accept(1);
-        of.events().accept(itemsByKind.getOrDefault("event", 0L));
-        of.ephemeral().accept(itemsByKind.getOrDefault("ephemeral", 0L));
-        of.toDevice().accept(itemsByKind.getOrDefault("to_device", 0L));
-        of.duration().accept(took);
+        count(asId, of -> {
+            of.transactions().accept(1);
+            of.events().accept(itemsByKind.getOrDefault("event", 0L));
+            of.ephemeral().accept(itemsByKind.getOrDefault("ephemeral", 0L));
+            of.toDevice().accept(itemsByKind.getOrDefault("to_device", 0L));
+            of.duration().accept(took);
+        });
     }
 
     /** A PUT failed (any answer but 2xx and 413, or none). */
     public void failed(String asId, Duration took) {
+        count(asId, of -> {
+            of.failed().accept(1);
+            of.duration().accept(took);
+        });
+    }
+
+    /**
+     * A metric that cannot be counted never stops the sending it counts: Payara's registry, for one, reads
+     * its settings from a data grid that is already gone while the service stops.
+     */
+    private void count(String asId, Consumer<Sending> update) {
         if (meters == null) {
             return;
         }
-        Sending of = sending(asId);
-        of.failed().accept(1);
-        of.duration().accept(took);
+        try {
+            update.accept(sending(asId));
+        } catch (RuntimeException e) {
+            LOG.fine("Could not count the sending to AS " + asId + ": " + e);
+        }
     }
 
     /**
